@@ -12,18 +12,18 @@ type ErrorKind string
 // The kinds of failure ohx distinguishes. The strings are stable: they appear
 // in sync state, audit events and metric labels.
 const (
-	KindInternal     ErrorKind = "internal"      // a bug or an unexpected state
-	KindInvalid      ErrorKind = "invalid"       // the caller's input is malformed
-	KindNotFound     ErrorKind = "not_found"     // the named thing does not exist
-	KindConflict     ErrorKind = "conflict"      // the request clashes with current state
-	KindUnauthorized ErrorKind = "unauthorized"  // the caller is not authenticated
-	KindForbidden    ErrorKind = "forbidden"     // the caller may not do this
-	KindTransient    ErrorKind = "transient"     // a peer failed in a way worth retrying
-	KindRateLimited  ErrorKind = "rate_limited"  // a quota is spent; retry after RetryAfter
-	KindAuthRevoked  ErrorKind = "auth_revoked"  // the provider no longer accepts the link's tokens
-	KindBadProvider  ErrorKind = "bad_provider"  // the provider sent data ohx cannot read
-	KindRejected     ErrorKind = "rejected"      // the FHIR server refused a resource
-	KindUnavailable  ErrorKind = "unavailable"   // a dependency is down or a breaker is open
+	KindInternal     ErrorKind = "internal"     // a bug or an unexpected state
+	KindInvalid      ErrorKind = "invalid"      // the caller's input is malformed
+	KindNotFound     ErrorKind = "not_found"    // the named thing does not exist
+	KindConflict     ErrorKind = "conflict"     // the request clashes with current state
+	KindUnauthorized ErrorKind = "unauthorized" // the caller is not authenticated
+	KindForbidden    ErrorKind = "forbidden"    // the caller may not do this
+	KindTransient    ErrorKind = "transient"    // a peer failed in a way worth retrying
+	KindRateLimited  ErrorKind = "rate_limited" // a quota is spent; retry after RetryAfter
+	KindAuthRevoked  ErrorKind = "auth_revoked" // the provider no longer accepts the link's tokens
+	KindBadProvider  ErrorKind = "bad_provider" // the provider sent data ohx cannot read
+	KindRejected     ErrorKind = "rejected"     // the FHIR server refused a resource
+	KindUnavailable  ErrorKind = "unavailable"  // a dependency is down or a breaker is open
 )
 
 // Error is ohx's one error type. Message is safe to show to an API caller and
