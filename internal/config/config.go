@@ -1,0 +1,241 @@
+// Package config reads ohx's configuration from OHX_ environment variables
+// (and an optional .env file) into one validated struct.
+//
+// It is the only place that knows variable names and defaults. It never
+// touches the network or the database, and it never prints a secret: Describe
+// redacts them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of one ohx process.
+type Config struct {
+	HTTPAddr    string
+	DatabaseURL string
+	PublicURL   string
+	LogLevel    slog.Level
+	LogFormat   string // "json" or "text"
+
+	// EncryptionKey and EncryptionKeyPrevious are base64 AES-256 keys for
+	// token sets at rest; Previous only decrypts, during a key rotation.
+	EncryptionKey         string
+	EncryptionKeyPrevious string
+
+	// Migrate applies pending migrations when serve starts.
+	Migrate bool
+	// AuditRetention is how long audit events are kept before the periodic
+	// prune job removes them.
+	AuditRetention time.Duration
+	// ShutdownTimeout bounds the drain of HTTP requests and running jobs.
+	ShutdownTimeout time.Duration
+	// Workers is the number of jobs one worker process runs at once.
+	Workers int
+	// JobPollInterval is how often River looks for new jobs when it is not
+	// told about them.
+	JobPollInterval time.Duration
+}
+
+// Engine names the database engine a URL selects.
+type Engine string
+
+// The engines ohx stores its state in.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Engine returns which database engine DatabaseURL selects.
+func (c Config) Engine() Engine {
+	if strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// SQLitePath returns the file path of a sqlite: URL ("" for other engines).
+func (c Config) SQLitePath() string {
+	if c.Engine() != SQLite {
+		return ""
+	}
+	p := strings.TrimPrefix(c.DatabaseURL, "sqlite:")
+	return strings.TrimPrefix(p, "//")
+}
+
+// variable describes one setting: its name, default, whether it is secret,
+// and how to apply its text to a Config.
+type variable struct {
+	name   string
+	def    string
+	secret bool
+	doc    string
+	apply  func(c *Config, v string) error
+}
+
+// variables is the table of every OHX_ setting. README's configuration table
+// follows it.
+var variables = []variable{
+	{"OHX_HTTP_ADDR", ":8000", false, "address the HTTP server listens on", func(c *Config, v string) error {
+		c.HTTPAddr = v
+		return nil
+	}},
+	{"OHX_DATABASE_URL", "sqlite:ohx.db", false, "sqlite:PATH or postgres://…", parseDatabaseURL},
+	{"OHX_PUBLIC_URL", "http://localhost:8000", false, "externally visible base URL (OAuth redirects, webhook callbacks)", parsePublicURL},
+	{"OHX_LOG_LEVEL", "info", false, "debug, info, warn or error", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"OHX_LOG_FORMAT", "json", false, "json or text", func(c *Config, v string) error {
+		if v != "json" && v != "text" {
+			return errors.New("must be json or text")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"OHX_ENCRYPTION_KEY", "", true, "base64 of 32 random bytes; encrypts provider tokens at rest", func(c *Config, v string) error {
+		c.EncryptionKey = v
+		return checkKey(v)
+	}},
+	{"OHX_ENCRYPTION_KEY_PREVIOUS", "", true, "the key before the last rotation; decrypts only", func(c *Config, v string) error {
+		c.EncryptionKeyPrevious = v
+		return checkKey(v)
+	}},
+	{"OHX_MIGRATE", "true", false, "apply database migrations when serve starts", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.Migrate = b
+		return err
+	}},
+	{"OHX_AUDIT_RETENTION", "90d", false, "how long audit events are kept", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.AuditRetention, v)
+	}},
+	{"OHX_SHUTDOWN_TIMEOUT", "25s", false, "drain time for requests and jobs on SIGTERM", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.ShutdownTimeout, v)
+	}},
+	{"OHX_WORKERS", "10", false, "jobs one worker process runs at once", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer from 1 to 1000")
+		}
+		c.Workers = n
+		return nil
+	}},
+	{"OHX_JOB_POLL_INTERVAL", "1s", false, "how often workers poll for new jobs", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.JobPollInterval, v)
+	}},
+}
+
+// Load builds a Config from getenv, falling back to defaults. Every invalid
+// value is reported, one error per variable, joined with errors.Join.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var problems []error
+	for _, v := range variables {
+		val := getenv(v.name)
+		if val == "" {
+			val = v.def
+		}
+		if err := v.apply(&c, val); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", v.name, err))
+		}
+	}
+	if c.Engine() == Postgres && c.EncryptionKey == "" {
+		problems = append(problems, errors.New("OHX_ENCRYPTION_KEY: required with PostgreSQL (generate one with: head -c32 /dev/urandom | base64)"))
+	}
+	return c, errors.Join(problems...)
+}
+
+// Setting is one line of the effective configuration, safe to print.
+type Setting struct {
+	Name  string
+	Value string
+	Doc   string
+}
+
+// Describe lists every setting with its effective value, secrets redacted
+// and the password of a database URL masked.
+func Describe(getenv func(string) string) []Setting {
+	out := make([]Setting, 0, len(variables))
+	for _, v := range variables {
+		val := getenv(v.name)
+		if val == "" {
+			val = v.def
+		}
+		switch {
+		case v.secret && val != "":
+			val = "(set, redacted)"
+		case v.secret:
+			val = "(unset)"
+		case v.name == "OHX_DATABASE_URL":
+			val = RedactURL(val)
+		}
+		out = append(out, Setting{Name: v.name, Value: val, Doc: v.doc})
+	}
+	return out
+}
+
+// RedactURL masks the password of a URL, leaving the rest readable.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func parseDatabaseURL(c *Config, v string) error {
+	switch {
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		if _, err := url.Parse(v); err != nil {
+			return errors.New("not a valid postgres:// URL")
+		}
+	case strings.HasPrefix(v, "sqlite:"):
+		if strings.TrimPrefix(strings.TrimPrefix(v, "sqlite:"), "//") == "" {
+			return errors.New("sqlite: URL needs a file path, e.g. sqlite:ohx.db")
+		}
+	default:
+		return errors.New("must start with sqlite: or postgres://")
+	}
+	c.DatabaseURL = v
+	return nil
+}
+
+func parsePublicURL(c *Config, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an absolute http(s) URL such as https://ohx.example.org")
+	}
+	c.PublicURL = strings.TrimSuffix(v, "/")
+	return nil
+}
+
+// parsePositiveDuration accepts Go durations ("90s", "6h") and whole days
+// ("90d"), since retention periods are naturally said in days.
+func parsePositiveDuration(dst *time.Duration, v string) error {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return errors.New("must be a duration such as 30s, 6h or 90d")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return errors.New("must be a duration such as 30s, 6h or 90d")
+		}
+	}
+	if d <= 0 {
+		return errors.New("must be positive")
+	}
+	*dst = d
+	return nil
+}
