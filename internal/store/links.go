@@ -64,6 +64,13 @@ func scanLink(row interface{ Scan(...any) error }) (Link, error) {
 	return l, nil
 }
 
+// TokenContext is the authenticated context a link's token set is sealed
+// under (see package seal): it binds the ciphertext to the provider account,
+// so a token set copied onto another link's row does not open.
+func TokenContext(provider, externalUserID string) string {
+	return "ohx/token/" + provider + "/" + externalUserID
+}
+
 // CreateLink records a new active link. It fails with a conflict if the
 // patient already has a live link to the provider, or the provider account
 // already feeds another patient.

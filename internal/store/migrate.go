@@ -5,10 +5,12 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -59,6 +61,10 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS ohx_schema_migrations 
 // the versions it applied. Replicas starting together are safe: PostgreSQL
 // takes an advisory lock, SQLite an immediate write lock.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
+	return db.migrate(ctx)
+}
+
+func (db *DB) migrate(ctx context.Context) ([]int, error) {
 	all, bodies, err := db.migrations()
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -155,4 +161,44 @@ func appliedVersions(ctx context.Context, tx *Tx) (map[int]time.Time, error) {
 		done[v] = at.UTC()
 	}
 	return done, rows.Err()
+}
+
+// WithLock runs fn while holding a database-wide lock named by key, so
+// that one replica at a time does what fn does. On PostgreSQL it is a
+// session advisory lock held on a dedicated connection; on SQLite, whose
+// replicas share a machine, an exclusive flock on a file beside the
+// database.
+func (db *DB) WithLock(ctx context.Context, key int64, fn func(context.Context) error) error {
+	if db.engine != Postgres {
+		return withFileLock(fmt.Sprintf("%s.lock-%d", db.path, key), func() error { return fn(ctx) })
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the unlock must run even if ctx was cancelled.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = conn.ExecContext(uctx, "SELECT pg_advisory_unlock($1)", key)
+	}()
+	return fn(ctx)
+}
+
+// withFileLock runs fn holding an exclusive flock on path.
+func withFileLock(path string, fn func() error) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn()
 }

@@ -39,6 +39,7 @@ var ErrNotFound = errors.New("not found")
 type DB struct {
 	sql    *sql.DB
 	engine Engine
+	path   string // the SQLite file; "" on PostgreSQL
 	now    func() time.Time
 }
 
@@ -54,7 +55,8 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		db.sql, err = openPostgres(databaseURL)
 	case strings.HasPrefix(databaseURL, "sqlite:"):
 		db.engine = SQLite
-		db.sql, err = openSQLite(strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//"))
+		db.path = strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+		db.sql, err = openSQLite(db.path)
 	default:
 		return nil, fmt.Errorf("open database: unsupported URL scheme (want sqlite: or postgres://)")
 	}

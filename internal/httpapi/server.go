@@ -1,0 +1,41 @@
+// Package httpapi is ohx's HTTP surface: the route table, the handlers,
+// and the middleware every request passes (request id, access log,
+// metrics).
+//
+// Handlers only verify, record and enqueue; they never call a provider or
+// the FHIR server inside a request, except the OAuth code exchange.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ohx-health/ohx/internal/metrics"
+	"github.com/ohx-health/ohx/internal/store"
+)
+
+// Deps are what the handlers need, passed in by run.
+type Deps struct {
+	Logger   *slog.Logger
+	DB       *store.DB
+	Metrics  *metrics.Metrics
+	Gatherer prometheus.Gatherer
+	// QueueCheck tells whether the job queue is usable.
+	QueueCheck func(ctx context.Context) error
+	// ProbesOnly limits a worker process to probes and metrics.
+	ProbesOnly bool
+}
+
+// NewServer returns the root handler: every route of routes.go behind the
+// common middleware.
+func NewServer(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	var h http.Handler = mux
+	h = instrument(h, d.Logger, d.Metrics)
+	h = withRequestID(h)
+	return h
+}

@@ -1,0 +1,55 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ohx-health/ohx/internal/health"
+)
+
+// outcome turns a worker's error into what River should do with the job.
+// It is the only place that decides: transient failures retry with River's
+// exponential backoff and jitter, a spent quota snoozes until it refills,
+// revoked authorisation and unreadable input cancel (retrying cannot help).
+func outcome(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *health.Error
+	if !errors.As(err, &he) {
+		return err // unclassified: retry, bounded by MaxAttempts
+	}
+	switch he.Kind {
+	case health.KindRateLimited:
+		wait := time.Duration(he.RetryAfterSeconds) * time.Second
+		if wait <= 0 {
+			wait = time.Minute
+		}
+		return river.JobSnooze(wait)
+	case health.KindAuthRevoked, health.KindInvalid, health.KindBadProvider, health.KindRejected,
+		health.KindNotFound, health.KindForbidden:
+		return river.JobCancel(err)
+	default:
+		return err
+	}
+}
+
+// errorHandler logs failed and panicking jobs. Job errors are built to be
+// safe to log: they never carry tokens or values.
+type errorHandler struct{ logger *slog.Logger }
+
+func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	h.logger.WarnContext(ctx, "job failed", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt,
+		"error_kind", string(health.KindOf(err)), "error", err)
+	return nil
+}
+
+func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	h.logger.ErrorContext(ctx, "job panicked", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt, "trace", trace)
+	return nil
+}
