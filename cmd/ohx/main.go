@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"os"
+	_ "time/tzdata" // users' time zones must resolve even on hosts without zoneinfo
 )
 
 func main() {
