@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/ohx-health/ohx/internal/config"
+	"github.com/ohx-health/ohx/internal/convert"
 	"github.com/ohx-health/ohx/internal/logging"
 )
 
@@ -46,6 +48,7 @@ func commands() []command {
 		{"serve", "run the HTTP server and/or the job workers", runServe},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"convert", "print the FHIR Bundle ohx would publish for one raw provider response", runConvert},
 		{"rotate-key", "re-encrypt every stored token with the current OHX_ENCRYPTION_KEY", runRotateKey},
 		{"version", "print the version", runVersion},
 	}
@@ -73,17 +76,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			continue
 		}
 		err := c.run(ctx, e, args[2:])
-		var ue usageError
-		switch {
-		case err == nil, errors.Is(err, flag.ErrHelp):
+		if err == nil || errors.Is(err, flag.ErrHelp) {
 			return exitOK
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "ohx %s: %v\n", c.name, err)
-			return exitUsage
-		default:
-			fmt.Fprintf(stderr, "ohx %s: %v\n", c.name, err)
-			return exitFailure
 		}
+		msg := strings.TrimPrefix(err.Error(), c.name+": ")
+		fmt.Fprintf(stderr, "ohx %s: %s\n", c.name, msg)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitFailure
 	}
 	fmt.Fprintf(stderr, "ohx: unknown command %q (see ohx --help)\n", args[1])
 	return exitUsage
@@ -176,4 +178,12 @@ func runConfig(_ context.Context, e env, args []string) error {
 		return usageError{fmt.Errorf("invalid configuration:\n%w", err)}
 	}
 	return nil
+}
+
+func runConvert(ctx context.Context, e env, args []string) error {
+	getenv, err := config.WithDotEnv(e.getenv, ".env")
+	if err != nil {
+		return usageError{err}
+	}
+	return convert.Run(ctx, args, getenv, e.stdin, e.stdout, e.stderr)
 }

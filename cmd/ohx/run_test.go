@@ -314,3 +314,25 @@ func TestRotateKey(t *testing.T) {
 		})
 	}
 }
+
+func TestConvertThroughRun(t *testing.T) {
+	t.Parallel()
+	fixture := filepath.Join("..", "..", "internal", "provider", "withings", "testdata", "getmeas_weight_bodyplus_aiowithings.json")
+	code, out, errOut := runCmd(t, nil, "convert", "--provider", "withings", "--source", "getmeas",
+		"--patient", "p-42", "--now", "2026-11-28T10:00:00Z", fixture)
+	if code != 0 {
+		t.Fatalf("convert: exit %d: %s", code, errOut)
+	}
+	var b struct {
+		ResourceType string
+		Type         string
+		Entry        []struct{ Resource map[string]any }
+	}
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&b); err != nil || b.ResourceType != "Bundle" || len(b.Entry) == 0 {
+		t.Fatalf("convert output is not a non-empty Bundle: %v\n%s", err, out)
+	}
+	code, out, errOut = runCmd(t, nil, "convert", "--provider", "withings", "--source", "getmeas", "--patient", "p", "/dev/null")
+	if code == 0 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || strings.Contains(errOut, "convert: convert:") {
+		t.Errorf("empty input: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ohx-health/ohx/internal/fhir"
 )
 
 // Config is the effective configuration of one ohx process.
@@ -41,6 +43,11 @@ type Config struct {
 	// JobPollInterval is how often River looks for new jobs when it is not
 	// told about them.
 	JobPollInterval time.Duration
+
+	// FHIR configures the mapping: mode, Bundles, intraday granularity and
+	// the legacy switches (read by fhir.LoadOptions, which also knows the
+	// original service's variable names).
+	FHIR fhir.Options
 }
 
 // Engine names the database engine a URL selects.
@@ -144,6 +151,9 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Errorf("%s: %w", v.name, err))
 		}
 	}
+	var fhirProblems []error
+	c.FHIR, fhirProblems = fhir.LoadOptions(getenv)
+	problems = append(problems, fhirProblems...)
 	if c.Engine() == Postgres && c.EncryptionKey == "" {
 		problems = append(problems, errors.New("OHX_ENCRYPTION_KEY: required with PostgreSQL (generate one with: head -c32 /dev/urandom | base64)"))
 	}
@@ -175,6 +185,10 @@ func Describe(getenv func(string) string) []Setting {
 			val = RedactURL(val)
 		}
 		out = append(out, Setting{Name: v.name, Value: val, Doc: v.doc})
+	}
+	opts, _ := fhir.LoadOptions(getenv)
+	for _, kv := range opts.Describe() {
+		out = append(out, Setting{Name: kv[0], Value: kv[1], Doc: "FHIR mapping (docs/mapping.md)"})
 	}
 	return out
 }

@@ -1,0 +1,149 @@
+package fhir
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Identifier and id formulas. They are part of ohx's contract with every FHIR
+// server it has written to: changing one makes the next sync create
+// duplicates instead of updating. docs/mapping.md documents each.
+
+// dnsNamespace returns the RFC 4122 DNS namespace UUID,
+// 6ba7b810-9dad-11d1-80b4-00c04fd430c8, which the original service used for
+// every uuid5.
+func dnsNamespace() [16]byte {
+	return [16]byte{0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+}
+
+// ohxNamespace returns the namespace of modern-mode ids,
+// deca8f77-8981-553a-9acc-41d73068a295 = uuid5(DNS, "ohx-health.github.io").
+// It is derived, not random, so anyone can recompute it from the docs; a test
+// checks the derivation.
+func ohxNamespace() [16]byte {
+	return [16]byte{0xde, 0xca, 0x8f, 0x77, 0x89, 0x81, 0x55, 0x3a, 0x9a, 0xcc, 0x41, 0xd7, 0x30, 0x68, 0xa2, 0x95}
+}
+
+// uuid5 returns the RFC 4122 version 5 UUID of name in namespace ns, in its
+// canonical text form. It matches Python's uuid.uuid5.
+func uuid5(ns [16]byte, name string) string { return uuidString(uuid5Bytes(ns, name)) }
+
+// uuidString formats u in the canonical 8-4-4-4-12 form.
+func uuidString(u [16]byte) string {
+	var buf [36]byte
+	hex.Encode(buf[0:8], u[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], u[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], u[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], u[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:], u[10:16])
+	return string(buf[:])
+}
+
+func uuid5Bytes(ns [16]byte, name string) [16]byte { return uuid5Parts(ns, name) }
+
+// uuid5Parts is uuid5Bytes of the concatenation of parts, without building
+// the concatenated string: ids are computed for every resource.
+func uuid5Parts(ns [16]byte, parts ...string) [16]byte {
+	var stack [256]byte
+	b := append(stack[:0], ns[:]...)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	sum := sha1.Sum(b)
+	var u [16]byte
+	copy(u[:], sum[:16])
+	u[6] = (u[6] & 0x0f) | 0x50 // version 5
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return u
+}
+
+// joaat31 is the original service's "jenkins_hash" identifier: Bob Jenkins'
+// one-at-a-time hash over the 32 bytes of SHA-256(s), every step masked to
+// 31 bits. The mask is why results fit in 0…2³¹−1.
+func joaat31(s string) uint32 {
+	const mask = 0x7FFFFFFF
+	digest := sha256.Sum256([]byte(s))
+	var h uint32
+	for _, b := range digest {
+		h = (h + uint32(b)) & mask
+		h = (h + (h << 10)) & mask
+		h ^= h >> 6
+	}
+	h = (h + (h << 3)) & mask
+	h ^= h >> 11
+	h = (h + (h << 15)) & mask
+	return h
+}
+
+// pyISO formats t the way Python's datetime.isoformat(sep) prints an aware
+// UTC datetime: microseconds only when non-zero, offset as +00:00.
+func pyISO(t time.Time, sep byte) string {
+	t = t.UTC()
+	b := make([]byte, 0, 32)
+	b = t.AppendFormat(b, "2006-01-02")
+	b = append(b, sep)
+	b = t.AppendFormat(b, "15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = append(b, '.')
+		s := strconv.Itoa(us)
+		b = append(b, strings.Repeat("0", 6-len(s))...)
+		b = append(b, s...)
+	}
+	b = append(b, "+00:00"...)
+	return string(b)
+}
+
+// pyMillisZ formats t like the original's strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]+"Z".
+func pyMillisZ(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000") + "Z"
+}
+
+// LegacyIdentifierInput returns S, the string the original hashed into an
+// Observation identifier: "{patient}:{isoformat(sep=' ')}:{code}".
+func LegacyIdentifierInput(patient string, t time.Time, code string) string {
+	return patient + ":" + pyISO(t, ' ') + ":" + code
+}
+
+// LegacyIdentifierValue returns the original's identifier value for S under
+// strategy "jenkins_hash" (decimal JOAAT-31) or "modern" (uuid5 DNS).
+func LegacyIdentifierValue(strategy, s string) string {
+	if strategy == StrategyUUID {
+		return uuid5(dnsNamespace(), s)
+	}
+	return strconv.FormatUint(uint64(joaat31(s)), 10)
+}
+
+// LegacyObservationID returns the original's Observation.id:
+// uuid5(DNS, "Observation:{patient}:{isoformat()}:{code}{suffix}").
+func LegacyObservationID(patient string, t time.Time, code, suffix string) string {
+	return uuid5(dnsNamespace(), "Observation:"+patient+":"+pyISO(t, 'T')+":"+code+suffix)
+}
+
+// DeviceID returns Device.id, uuid5(DNS, "Device:{provider}:{device id}"),
+// the original's formula, kept in both modes so a migrating site's Devices
+// are updated in place.
+func DeviceID(provider, deviceID string) string {
+	return uuid5(dnsNamespace(), "Device:"+provider+":"+deviceID)
+}
+
+// DeviceAssociationID returns DeviceAssociation.id,
+// uuid5(DNS, "DeviceAssociation:{provider}:{device id}:{patient}").
+func DeviceAssociationID(provider, deviceID, patient string) string {
+	return uuid5(dnsNamespace(), "DeviceAssociation:"+provider+":"+deviceID+":"+patient)
+}
+
+// ModernID returns the id of a modern-mode resource:
+// uuid5(ohx namespace, "{type}|{patient}|{system}|{value}") where system and
+// value are the resource's identifier. The patient is part of the name so the
+// same provider record linked to two patients can never collide.
+func ModernID(resourceType, patient, system, value string) string {
+	return uuidString(uuid5Parts(ohxNamespace(), resourceType, "|", patient, "|", system, "|", value))
+}

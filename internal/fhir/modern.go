@@ -1,0 +1,185 @@
+package fhir
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/ohx-health/ohx/internal/health"
+)
+
+// modernObservation maps one measurement in modern mode. The payload decides
+// the shape; the kind's table row decides the codes.
+func (mp *Mapper) modernObservation(j *job, m *health.Measurement) error {
+	row := mp.kinds[m.Kind]
+	switch {
+	case m.Series != nil:
+		mp.series(j, m, row)
+	case m.BloodPressure != nil:
+		mp.bloodPressure(j, m, row)
+	case m.Sleep != nil:
+		mp.sleep(j, m, row)
+	case m.ECG != nil:
+		mp.ecg(j, m, row)
+	case m.Rhythm != nil:
+		o := mp.base(j, m, row, "")
+		o.ValueCodeableConcept, o.Interpretation = mp.rhythm(*m.Rhythm)
+		j.out = append(j.out, o)
+	default:
+		o := mp.base(j, m, row, "")
+		o.ValueQuantity = quantity(m.Value, row.Unit, row.UnitText)
+		j.out = append(j.out, o)
+	}
+	return nil
+}
+
+// ObservationIdentifierValue returns the modern identifier value of a
+// measurement: "{provider}:{kind}:{record id}", plus ":{suffix}" for the
+// resources one record yields several of (an hour of a series, the cuff
+// pulse). It contains no value, so a correction updates the same resource.
+func ObservationIdentifierValue(m *health.Measurement, suffix string) string {
+	v := string(m.Provider) + ":" + string(m.Kind) + ":" + m.RecordID
+	if suffix != "" {
+		v += ":" + suffix
+	}
+	return v
+}
+
+// base builds the skeleton every modern Observation shares.
+func (mp *Mapper) base(j *job, m *health.Measurement, row *mapping, suffix string) *Observation {
+	value := ObservationIdentifierValue(m, suffix)
+	o := &Observation{
+		ResourceType: "Observation",
+		ID:           ModernID("Observation", j.patient, SystemOHXObservationID, value),
+		Identifier:   []Identifier{{Use: "official", System: SystemOHXObservationID, Value: value}},
+		Status:       "final",
+		Category:     []CodeableConcept{mp.cats[row.Category]},
+		Code:         CodeableConcept{Coding: row.Codes, Text: row.Text},
+		Subject:      &Reference{Reference: "Patient/" + j.patient},
+		Method:       mp.methods[m.Origin],
+		Device:       mp.deviceRef(j, m),
+	}
+	if !m.Modified.IsZero() {
+		o.Issued = fhirTime(m.Modified)
+	}
+	o.EffectiveDateTime, o.EffectivePeriod = effective(m, row.Period)
+	return o
+}
+
+// effective picks effectiveDateTime for instants and effectivePeriod for
+// intervals and daily totals. A daily total without clock times becomes a
+// date-only Period, which FHIR reads as the whole local day.
+func effective(m *health.Measurement, period bool) (string, *Period) {
+	switch {
+	case !m.End.IsZero():
+		return "", &Period{Start: fhirTime(m.Start), End: fhirTime(m.End)}
+	case m.Day != "" && (m.Start.IsZero() || period):
+		return "", &Period{Start: m.Day, End: m.Day}
+	}
+	return fhirTime(m.Start), nil
+}
+
+func quantity(v float64, code, unit string) *Quantity {
+	return &Quantity{Value: v, Unit: unit, System: SystemUCUM, Code: code}
+}
+
+// deviceRef refers to the measuring device: literally when its Device is in
+// this publication, by identifier otherwise, so that the reference never
+// dangles and an Observation never overwrites a fuller Device with a stub.
+func (mp *Mapper) deviceRef(j *job, m *health.Measurement) *Reference {
+	if m.Device == "" {
+		return nil
+	}
+	key := string(m.Provider) + "|" + m.Device + "|" + m.DeviceModel
+	if r, ok := j.devRefs[key]; ok {
+		return r // shared: references are never modified after mapping
+	}
+	r := &Reference{Identifier: &Identifier{System: deviceSystem(m.Provider), Value: m.Device}, Display: m.DeviceModel}
+	if j.devices[m.Device] {
+		r = &Reference{Reference: mp.ref("Device", DeviceID(string(m.Provider), m.Device)), Display: m.DeviceModel}
+	}
+	j.devRefs[key] = r
+	return r
+}
+
+func (mp *Mapper) bloodPressure(j *job, m *health.Measurement, row *mapping) {
+	bp := m.BloodPressure
+	o := mp.base(j, m, row, "")
+	o.Component = []Component{
+		mp.quantityComponent("bp-systolic", bp.Systolic, "mmHg"),
+		mp.quantityComponent("bp-diastolic", bp.Diastolic, "mmHg"),
+	}
+	j.out = append(j.out, o)
+	if bp.Pulse > 0 {
+		hr := mp.kinds[health.KindHeartRate]
+		p := mp.base(j, m, hr, "pulse")
+		p.ValueQuantity = quantity(bp.Pulse, hr.Unit, hr.UnitText)
+		j.out = append(j.out, p)
+	}
+}
+
+func (mp *Mapper) quantityComponent(role string, v float64, unitText string) Component {
+	c := mp.comps[role]
+	return Component{Code: CodeableConcept{Coding: c.Codes}, ValueQuantity: quantity(v, c.Unit, unitText)}
+}
+
+// sleep maps a session to one Observation: total sleep as the value, the
+// stage durations, awakenings, efficiency and score as components. Fields the
+// provider did not report are left out rather than written as zero.
+func (mp *Mapper) sleep(j *job, m *health.Measurement, row *mapping) {
+	s := m.Sleep
+	o := mp.base(j, m, row, "")
+	asleep := s.Asleep
+	if asleep < 0 {
+		asleep = time.Duration(m.Value * float64(time.Second))
+	}
+	o.ValueQuantity = quantity(minutes(asleep), row.Unit, row.UnitText)
+	for _, d := range []struct {
+		role string
+		d    time.Duration
+	}{
+		{"sleep-deep", s.Deep}, {"sleep-light", s.Light}, {"sleep-rem", s.REM},
+		{"sleep-awake", s.Awake}, {"sleep-in-bed", s.InBed}, {"sleep-latency", s.Latency},
+	} {
+		if d.d >= 0 {
+			o.Component = append(o.Component, mp.quantityComponent(d.role, minutes(d.d), "min"))
+		}
+	}
+	if s.Awakenings >= 0 {
+		n := s.Awakenings
+		o.Component = append(o.Component, Component{Code: CodeableConcept{Coding: mp.comps["sleep-awakenings"].Codes}, ValueInteger: &n})
+	}
+	if s.Efficiency >= 0 {
+		o.Component = append(o.Component, mp.quantityComponent("sleep-efficiency", s.Efficiency, "%"))
+	}
+	if s.Score >= 0 {
+		o.Component = append(o.Component, mp.quantityComponent("sleep-score", s.Score, "score"))
+	}
+	j.out = append(j.out, o)
+}
+
+func minutes(d time.Duration) float64 { return d.Minutes() }
+
+// rhythm codes a classification as an ohx rhythm code plus the standard
+// v3 interpretation, keeping the provider's own code as text.
+func (mp *Mapper) rhythm(c health.Classification) (*CodeableConcept, []CodeableConcept) {
+	r, ok := mp.rhythms[c.Rhythm]
+	if !ok {
+		return &CodeableConcept{Text: "provider code " + c.ProviderCode}, nil
+	}
+	cc := &CodeableConcept{Coding: []Coding{{System: SystemOHXRhythm, Code: string(r.Rhythm), Display: r.Display}}, Text: r.Display}
+	if c.ProviderCode != "" {
+		cc.Text += " (provider code " + c.ProviderCode + ")"
+	}
+	if r.Interp == "" {
+		return cc, nil
+	}
+	return cc, []CodeableConcept{{Coding: []Coding{{System: SystemInterp, Code: r.Interp, Display: interpDisplay(r.Interp)}}}}
+}
+
+// formatSample appends v in the shortest form that reads back exactly.
+func formatSample(b []byte, v float64) []byte {
+	if v == float64(int64(v)) && v > -1e15 && v < 1e15 {
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}

@@ -1,0 +1,100 @@
+package fhir
+
+import (
+	"time"
+
+	"github.com/ohx-health/ohx/internal/health"
+)
+
+// series publishes a regular series the way OHX_INTRADAY says: one
+// Observation per hour with valueSampledData (gaps written as "E"), one per
+// sample, or none. Per-interval totals such as steps stay one Observation
+// per interval whatever the setting, because each interval is a value of
+// its own, not a sample of a signal.
+func (mp *Mapper) series(j *job, m *health.Measurement, row *mapping) {
+	switch {
+	case mp.opts.Intraday == IntradayOff:
+		return
+	case row.Period || mp.opts.Intraday == IntradaySamples:
+		mp.samples(j, m, row)
+	default:
+		mp.hourly(j, m, row)
+	}
+}
+
+// sampleSuffix names one sample or hour in an identifier: its UTC time.
+func sampleSuffix(t time.Time, layout string) string { return t.UTC().Format(layout) }
+
+func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
+	s := m.Series
+	for i, v := range s.Values {
+		if health.IsGap(v) {
+			continue
+		}
+		at := s.At(i)
+		o := mp.base(j, m, row, sampleSuffix(at, "20060102T150405Z"))
+		if row.Period {
+			o.EffectiveDateTime = ""
+			o.EffectivePeriod = &Period{Start: fhirTime(at), End: fhirTime(at.Add(s.Interval))}
+		} else {
+			o.EffectiveDateTime, o.EffectivePeriod = fhirTime(at), nil
+		}
+		o.ValueQuantity = quantity(v, row.Unit, row.UnitText)
+		j.out = append(j.out, o)
+	}
+}
+
+// hourly cuts the series at UTC hour boundaries. An hour with no sample at
+// all yields no Observation.
+func (mp *Mapper) hourly(j *job, m *health.Measurement, row *mapping) {
+	s := m.Series
+	interval, unit := sampleInterval(s.Interval)
+	for i := 0; i < len(s.Values); {
+		first := s.At(i)
+		hour := first.Truncate(time.Hour)
+		n := int((hour.Add(time.Hour).Sub(first) + s.Interval - 1) / s.Interval)
+		end := min(i+max(n, 1), len(s.Values))
+		if b, ok := sampledData(s.Values[i:end]); ok {
+			o := mp.base(j, m, row, sampleSuffix(hour, "20060102T15Z"))
+			o.EffectiveDateTime = ""
+			o.EffectivePeriod = &Period{Start: fhirTime(s.At(i)), End: fhirTime(s.At(end))}
+			o.ValueSampledData = &SampledData{
+				Origin:       Quantity{Value: 0, Unit: row.UnitText, System: SystemUCUM, Code: row.Unit},
+				Interval:     interval,
+				IntervalUnit: unit,
+				Dimensions:   1,
+				Data:         b,
+			}
+			j.out = append(j.out, o)
+		}
+		i = end
+	}
+}
+
+// sampleInterval expresses the sampling interval in whole seconds when it
+// is one, in milliseconds otherwise.
+func sampleInterval(d time.Duration) (float64, string) {
+	if d%time.Second == 0 {
+		return d.Seconds(), "s"
+	}
+	return float64(d) / float64(time.Millisecond), "ms"
+}
+
+// sampledData renders values as SampledData.data, "E" for a gap, and reports
+// whether any sample was present.
+func sampledData(values []float64) (string, bool) {
+	b := make([]byte, 0, len(values)*4)
+	any := false
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		if health.IsGap(v) {
+			b = append(b, 'E')
+			continue
+		}
+		any = true
+		b = formatSample(b, v)
+	}
+	return string(b), any
+}
