@@ -15,6 +15,11 @@ type Bucket struct {
 	Name     string
 	Capacity float64 // the most tokens the bucket holds (the burst)
 	PerSec   float64 // tokens added back per second
+	// Reserve is how many tokens this caller must leave in the bucket: a
+	// low-priority caller (backfill) sets it so that high-priority callers
+	// (webhook fetches) drawing on the same bucket with Reserve 0 always
+	// find tokens first.
+	Reserve float64
 }
 
 // TakeToken takes one token from b if one is available and returns 0;
@@ -22,7 +27,7 @@ type Bucket struct {
 // Callers run it in its own short transaction: PostgreSQL locks the bucket
 // row, SQLite holds the write lock.
 func (tx *Tx) TakeToken(ctx context.Context, b Bucket) (time.Duration, error) {
-	if b.Capacity < 1 || b.PerSec <= 0 {
+	if b.Capacity < 1 || b.PerSec <= 0 || b.Reserve < 0 || b.Reserve > b.Capacity-1 {
 		return 0, fmt.Errorf("take token: bucket %s is misconfigured", b.Name)
 	}
 	var tokens float64
@@ -47,8 +52,8 @@ func (tx *Tx) TakeToken(ctx context.Context, b Bucket) (time.Duration, error) {
 		elapsed = 0 // another replica's clock is ahead; never mint tokens from skew
 	}
 	tokens = math.Min(b.Capacity, tokens+elapsed*b.PerSec)
-	if tokens < 1 {
-		wait := time.Duration((1 - tokens) / b.PerSec * float64(time.Second))
+	if tokens-b.Reserve < 1 {
+		wait := time.Duration((1 + b.Reserve - tokens) / b.PerSec * float64(time.Second))
 		return max(wait, time.Millisecond), nil
 	}
 	_, err = tx.tx.ExecContext(ctx, `UPDATE rate_limit_buckets SET tokens = $1, refilled_at = $2 WHERE name = $3`,

@@ -341,3 +341,90 @@ func TestTakeTokenSharesQuotaAcrossConnections(t *testing.T) {
 		})
 	}
 }
+
+func TestTakeTokenReserveLeavesRoomForPriorityCallers(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+		db.SetClock(func() time.Time { return now })
+		low := store.Bucket{Name: "q", Capacity: 10, PerSec: 1, Reserve: 4}
+		high := store.Bucket{Name: "q", Capacity: 10, PerSec: 1}
+		count := func(b store.Bucket) int {
+			n := 0
+			for range 20 {
+				wait, err := db.TakeToken(ctx, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wait == 0 {
+					n++
+				}
+			}
+			return n
+		}
+		if got := count(low); got != 6 {
+			t.Errorf("low priority took %d tokens, want 6", got)
+		}
+		if got := count(high); got != 4 {
+			t.Errorf("high priority took %d tokens, want the 4 reserved", got)
+		}
+		if wait, _ := db.TakeToken(ctx, low); wait != 5*time.Second {
+			t.Errorf("low priority wait on empty bucket = %v, want 5s (refill to reserve+1)", wait)
+		}
+	})
+}
+
+func TestRefreshLease(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+		db.SetClock(func() time.Time { return now })
+		var id int64
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			p, err := tx.EnsurePatient(ctx, "ehr-lease")
+			if err != nil {
+				return err
+			}
+			l, err := tx.CreateLink(ctx, p.ID, "withings", "55", "", store.SealedToken{KeyID: "k", Data: []byte{1}})
+			id = l.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acquire := func(owner string) bool {
+			var ok bool
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				ok, err = tx.AcquireRefreshLease(ctx, id, owner, now.Add(30*time.Second))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !acquire("a") || acquire("b") {
+			t.Fatal("lease not exclusive")
+		}
+		if !acquire("a") {
+			t.Error("holder cannot renew its own lease")
+		}
+		now = now.Add(31 * time.Second) // a's lease expires: a crashed holder frees the link
+		if !acquire("b") {
+			t.Fatal("expired lease not taken over")
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ReleaseRefreshLease(ctx, id, "a") }); err != nil {
+			t.Fatal(err)
+		}
+		if acquire("c") {
+			t.Error("a released b's lease")
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ReleaseRefreshLease(ctx, id, "b") }); err != nil {
+			t.Fatal(err)
+		}
+		if !acquire("c") {
+			t.Error("released lease not available")
+		}
+	})
+}

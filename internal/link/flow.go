@@ -1,0 +1,135 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/store"
+)
+
+// Begin starts linking ehrUserID to provider and returns the URL to send
+// the patient's browser to. redirectURL, where the patient lands afterwards,
+// must be allowed by the provider's settings.
+func (s *Service) Begin(ctx context.Context, ehrUserID, provider, redirectURL string) (string, error) {
+	p, err := s.provider(provider)
+	if err != nil {
+		return "", err
+	}
+	state, err := newState()
+	if err != nil {
+		return "", err
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		settings, err := tx.ProviderSettings(ctx, provider)
+		if err != nil {
+			return err
+		}
+		if !settings.Enabled {
+			return health.Errorf(health.KindForbidden, "provider %s is disabled", provider)
+		}
+		if !redirectAllowed(redirectURL, settings.AllowedRedirectURLs) {
+			return health.Errorf(health.KindInvalid, "redirect URL is not allowed for %s", provider)
+		}
+		patient, err := tx.EnsurePatient(ctx, ehrUserID)
+		if err != nil {
+			return err
+		}
+		return tx.PutOAuthState(ctx, store.OAuthState{StateHash: hashState(state), PatientID: patient.ID,
+			Provider: provider, RedirectURL: redirectURL, ExpiresAt: tx.Now().Add(s.StateTTL)})
+	})
+	if err != nil {
+		return "", err
+	}
+	return p.AuthCodeURL(state), nil
+}
+
+// Completed is the result of a finished link flow.
+type Completed struct {
+	Link        store.Link
+	RedirectURL string // where the flow's starter asked the patient to land
+}
+
+// Complete finishes a flow with the provider's callback: it spends the
+// state (once), exchanges the code, and stores the new link with its sealed
+// tokens. A live link of the same patient to the same provider is replaced;
+// a provider account already linked to another patient is refused.
+func (s *Service) Complete(ctx context.Context, provider, state, code string) (Completed, error) {
+	p, err := s.provider(provider)
+	if err != nil {
+		return Completed{}, err
+	}
+	if state == "" || code == "" {
+		return Completed{}, health.Errorf(health.KindInvalid, "callback lacks state or code")
+	}
+	var st store.OAuthState
+	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		st, err = tx.TakeOAuthState(ctx, hashState(state))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || err == nil && st.Provider != provider {
+		return Completed{}, errStateInvalid
+	}
+	if err != nil {
+		return Completed{}, err
+	}
+	grant, err := p.Exchange(ctx, code)
+	if err != nil {
+		return Completed{RedirectURL: st.RedirectURL}, err
+	}
+	sealed, err := s.sealGrant(provider, grant)
+	if err != nil {
+		return Completed{}, err
+	}
+	var created store.Link
+	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		created, err = s.storeLink(ctx, tx, st, grant, sealed)
+		return err
+	})
+	if err != nil {
+		return Completed{RedirectURL: st.RedirectURL}, err
+	}
+	s.logger.InfoContext(ctx, "account linked", "link_id", created.ID, "provider", provider)
+	return Completed{Link: created, RedirectURL: st.RedirectURL}, nil
+}
+
+func (s *Service) storeLink(ctx context.Context, tx *store.Tx, st store.OAuthState, g Grant, sealed store.SealedToken) (store.Link, error) {
+	if other, err := tx.LiveLinkByExternalUser(ctx, st.Provider, g.ExternalUserID); err == nil {
+		if other.PatientID != st.PatientID {
+			return store.Link{}, health.Errorf(health.KindConflict,
+				"this %s account is already linked to another patient; unlink it there first", st.Provider)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Link{}, err
+	}
+	links, err := tx.LinksOfPatient(ctx, st.PatientID)
+	if err != nil {
+		return store.Link{}, err
+	}
+	for _, old := range links {
+		if old.Provider == st.Provider && old.Status != store.LinkRevoked {
+			if err := tx.SetLinkStatus(ctx, old.ID, store.LinkRevoked); err != nil {
+				return store.Link{}, err
+			}
+			if err := tx.AddAudit(ctx, store.AuditEvent{Actor: "system", Action: "link.replaced", PatientID: st.PatientID,
+				LinkID: old.ID, Provider: st.Provider, Detail: "replaced by a new link of the same patient"}); err != nil {
+				return store.Link{}, err
+			}
+		}
+	}
+	l, err := tx.CreateLink(ctx, st.PatientID, st.Provider, g.ExternalUserID, strings.Join(g.Scopes, ","), sealed)
+	if err != nil {
+		return store.Link{}, err
+	}
+	if err := tx.AddAudit(ctx, store.AuditEvent{Actor: "system", Action: "link.created", PatientID: st.PatientID,
+		LinkID: l.ID, Provider: st.Provider, Detail: "scopes " + l.Scopes}); err != nil {
+		return store.Link{}, err
+	}
+	if s.afterLink != nil {
+		if err := s.afterLink(ctx, tx, l); err != nil {
+			return store.Link{}, err
+		}
+	}
+	return l, nil
+}
