@@ -230,7 +230,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0001_init") || !strings.Contains(out, "pending") {
 		t.Fatalf("status before: %d %q %q", code, out, errOut)
 	}
-	if code, out, errOut = runCmd(t, vars, "migrate", "up"); code != 0 || !strings.Contains(out, "applied 1 migration") {
+	if code, out, errOut = runCmd(t, vars, "migrate", "up"); code != 0 || !strings.Contains(out, "migration(s) [1 ") {
 		t.Fatalf("up: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = runCmd(t, vars, "migrate", "status")
