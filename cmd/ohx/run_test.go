@@ -60,6 +60,9 @@ func freeAddr(t *testing.T) string {
 // function that cancels it (as SIGTERM would) and returns its exit status.
 func serveUntilCancelled(t *testing.T, vars map[string]string, args ...string) (stop func() int, logs *lockedBuffer) {
 	t.Helper()
+	if vars["OHX_FHIR_OUTPUT_DIR"] == "" {
+		vars["OHX_FHIR_OUTPUT_DIR"] = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &lockedBuffer{}
 	done := make(chan int, 1)

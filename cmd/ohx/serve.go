@@ -14,9 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohx-health/ohx/internal/config"
-	"github.com/ohx-health/ohx/internal/httpapi"
 	"github.com/ohx-health/ohx/internal/jobs"
-	"github.com/ohx-health/ohx/internal/metrics"
 	"github.com/ohx-health/ohx/internal/store"
 )
 
@@ -53,25 +51,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, role str
 		return err
 	}
 	defer db.Close()
-	if _, err := keyring(cfg, logger); err != nil {
-		return err
-	}
 	if err := prepareSchema(ctx, cfg, db, logger); err != nil {
 		return err
 	}
 	work := role != roleWeb
-	queue, err := jobs.NewClient(db, jobs.Config{Logger: logger, Work: work, Workers: cfg.Workers,
-		PollInterval: cfg.JobPollInterval, AuditRetention: cfg.AuditRetention})
+	a, err := wire(ctx, cfg, logger, db, prometheus.NewRegistry(), role)
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	counts := func(ctx context.Context) (map[string]int64, error) { return jobs.QueueCounts(ctx, db) }
-	m := metrics.New(reg, metrics.Build{Version: version, Commit: buildCommit()}, counts, logger)
-	handler := httpapi.NewServer(httpapi.Deps{
-		Logger: logger, DB: db, Metrics: m, Gatherer: reg, ProbesOnly: role == roleWorker,
-		QueueCheck: func(ctx context.Context) error { _, err := jobs.QueueCounts(ctx, db); return err },
-	})
+	if err := a.sink.Verify(ctx); err != nil {
+		// Not fatal: the breaker and the probe report it, and jobs retry
+		// until the server is back or reconfigured.
+		logger.Error("FHIR destination not usable yet", "error", err)
+	}
+	queue, handler := a.queue, a.handler
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ohx-health/ohx/internal/fhir"
+	"github.com/ohx-health/ohx/internal/publish"
 )
 
 // Config is the effective configuration of one ohx process.
@@ -43,12 +44,47 @@ type Config struct {
 	// JobPollInterval is how often River looks for new jobs when it is not
 	// told about them.
 	JobPollInterval time.Duration
+	// JobTimeout bounds one job run; a job still marked running after twice
+	// this (its worker died) is rescued and retried.
+	JobTimeout time.Duration
+	// RetryBase and RetryMax shape the exponential backoff of failed jobs.
+	RetryBase, RetryMax time.Duration
+	// MaxSnooze caps how long a job waits on a spent provider quota.
+	MaxSnooze time.Duration
+
+	// Withings is the Withings application's registration; Withings is on
+	// when ClientID is set.
+	Withings Withings
+	// BackfillDays is how far back a new link's initial sync reaches.
+	BackfillDays int
+	// SyncInterval is how often every link is re-synced from its cursors,
+	// the safety net for missed webhooks.
+	SyncInterval time.Duration
+
+	// Publish says where resources go: a FHIR server (and how to
+	// authenticate to it) or, by default, a directory.
+	Publish publish.Config
 
 	// FHIR configures the mapping: mode, Bundles, intraday granularity and
 	// the legacy switches (read by fhir.LoadOptions, which also knows the
 	// original service's variable names).
 	FHIR fhir.Options
 }
+
+// Withings is ohx's registration with Withings.
+type Withings struct {
+	ClientID     string
+	ClientSecret string
+	AuthURL      string
+	APIURL       string
+	// WebhookToken is the secret ohx puts in the callback URL it registers,
+	// since Withings does not sign notifications.
+	WebhookToken   string
+	QuotaPerMinute int
+}
+
+// Enabled reports whether Withings is configured.
+func (w Withings) Enabled() bool { return w.ClientID != "" }
 
 // Engine names the database engine a URL selects.
 type Engine string
@@ -84,6 +120,7 @@ type variable struct {
 	secret bool
 	doc    string
 	apply  func(c *Config, v string) error
+	alias  string // the original service's name for the same setting, if any
 }
 
 // variables is the table of every OHX_ setting. README's configuration table
@@ -92,38 +129,38 @@ var variables = []variable{
 	{"OHX_HTTP_ADDR", ":8000", false, "address the HTTP server listens on", func(c *Config, v string) error {
 		c.HTTPAddr = v
 		return nil
-	}},
-	{"OHX_DATABASE_URL", "sqlite:ohx.db", false, "sqlite:PATH or postgres://…", parseDatabaseURL},
-	{"OHX_PUBLIC_URL", "http://localhost:8000", false, "externally visible base URL (OAuth redirects, webhook callbacks)", parsePublicURL},
+	}, ""},
+	{"OHX_DATABASE_URL", "sqlite:ohx.db", false, "sqlite:PATH or postgres://…", parseDatabaseURL, ""},
+	{"OHX_PUBLIC_URL", "http://localhost:8000", false, "externally visible base URL (OAuth redirects, webhook callbacks)", parsePublicURL, ""},
 	{"OHX_LOG_LEVEL", "info", false, "debug, info, warn or error", func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
-	}},
+	}, ""},
 	{"OHX_LOG_FORMAT", "json", false, "json or text", func(c *Config, v string) error {
 		if v != "json" && v != "text" {
 			return errors.New("must be json or text")
 		}
 		c.LogFormat = v
 		return nil
-	}},
+	}, ""},
 	{"OHX_ENCRYPTION_KEY", "", true, "base64 of 32 random bytes; encrypts provider tokens at rest", func(c *Config, v string) error {
 		c.EncryptionKey = v
 		return checkKey(v)
-	}},
+	}, ""},
 	{"OHX_ENCRYPTION_KEY_PREVIOUS", "", true, "the key before the last rotation; decrypts only", func(c *Config, v string) error {
 		c.EncryptionKeyPrevious = v
 		return checkKey(v)
-	}},
+	}, ""},
 	{"OHX_MIGRATE", "true", false, "apply database migrations when serve starts", func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		c.Migrate = b
 		return err
-	}},
+	}, ""},
 	{"OHX_AUDIT_RETENTION", "90d", false, "how long audit events are kept", func(c *Config, v string) error {
 		return parsePositiveDuration(&c.AuditRetention, v)
-	}},
+	}, ""},
 	{"OHX_SHUTDOWN_TIMEOUT", "25s", false, "drain time for requests and jobs on SIGTERM", func(c *Config, v string) error {
 		return parsePositiveDuration(&c.ShutdownTimeout, v)
-	}},
+	}, ""},
 	{"OHX_WORKERS", "10", false, "jobs one worker process runs at once", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -131,10 +168,52 @@ var variables = []variable{
 		}
 		c.Workers = n
 		return nil
-	}},
+	}, ""},
 	{"OHX_JOB_POLL_INTERVAL", "1s", false, "how often workers poll for new jobs", func(c *Config, v string) error {
 		return parsePositiveDuration(&c.JobPollInterval, v)
-	}},
+	}, ""},
+	{"OHX_JOB_TIMEOUT", "15m", false, "longest run of one job; a dead worker's job is retried after twice this", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.JobTimeout, v)
+	}, ""},
+	{"OHX_JOB_RETRY_BASE", "5s", false, "first retry delay of a failed job; doubles per attempt, with jitter", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.RetryBase, v)
+	}, ""},
+	{"OHX_JOB_RETRY_MAX", "30m", false, "longest retry delay of a failed job", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.RetryMax, v)
+	}, ""},
+	{"OHX_JOB_MAX_SNOOZE", "10m", false, "longest wait of a job on a spent provider quota (Withings asks for 60s)", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.MaxSnooze, v)
+	}, ""},
+	{"OHX_BACKFILL_DAYS", "30", false, "days of history a new link's initial sync fetches", func(c *Config, v string) error {
+		return parseIntRange(&c.BackfillDays, v, 0, 3650)
+	}, "HEALTH_DATA_LOOKBACK_DAYS"},
+	{"OHX_SYNC_INTERVAL", "6h", false, "how often every link is re-synced from its cursors", func(c *Config, v string) error {
+		return parsePositiveDuration(&c.SyncInterval, v)
+	}, ""},
+	{"OHX_WITHINGS_CLIENT_ID", "", false, "Withings application client id; Withings is off without it", func(c *Config, v string) error {
+		c.Withings.ClientID = v
+		return nil
+	}, "WITHINGS_CLIENT_ID"},
+	{"OHX_WITHINGS_CLIENT_SECRET", "", true, "Withings application secret", func(c *Config, v string) error {
+		c.Withings.ClientSecret = v
+		return nil
+	}, "WITHINGS_CLIENT_SECRET"},
+	{"OHX_WITHINGS_AUTH_URL", "https://account.withings.com/oauth2_user/authorize2", false, "Withings consent page", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Withings.AuthURL, v)
+	}, ""},
+	{"OHX_WITHINGS_API_URL", "https://wbsapi.withings.net", false, "Withings API base URL", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Withings.APIURL, v)
+	}, ""},
+	{"OHX_WITHINGS_WEBHOOK_TOKEN", "", true, "secret in the webhook callback URL ohx registers (openssl rand -hex 32)", func(c *Config, v string) error {
+		if v != "" && len(v) < 16 {
+			return errors.New("must be at least 16 characters")
+		}
+		c.Withings.WebhookToken = v
+		return nil
+	}, ""},
+	{"OHX_WITHINGS_QUOTA_PER_MINUTE", "120", false, "requests per minute for the whole application, shared by every replica", func(c *Config, v string) error {
+		return parseIntRange(&c.Withings.QuotaPerMinute, v, 1, 100000)
+	}, ""},
 }
 
 // Load builds a Config from getenv, falling back to defaults. Every invalid
@@ -143,17 +222,22 @@ func Load(getenv func(string) string) (Config, error) {
 	var c Config
 	var problems []error
 	for _, v := range variables {
-		val := getenv(v.name)
-		if val == "" {
-			val = v.def
-		}
+		val := lookup(getenv, v)
 		if err := v.apply(&c, val); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", v.name, err))
 		}
 	}
-	var fhirProblems []error
-	c.FHIR, fhirProblems = fhir.LoadOptions(getenv)
-	problems = append(problems, fhirProblems...)
+	var more []error
+	c.FHIR, more = fhir.LoadOptions(getenv)
+	problems = append(problems, more...)
+	c.Publish, more = publish.LoadConfig(getenv)
+	problems = append(problems, more...)
+	if c.Withings.Enabled() && c.Withings.WebhookToken == "" {
+		problems = append(problems, errors.New("OHX_WITHINGS_WEBHOOK_TOKEN: required when Withings is configured (Withings does not sign webhooks)"))
+	}
+	if c.Withings.Enabled() && c.Withings.ClientSecret == "" {
+		problems = append(problems, errors.New("OHX_WITHINGS_CLIENT_SECRET: required when OHX_WITHINGS_CLIENT_ID is set"))
+	}
 	if c.Engine() == Postgres && c.EncryptionKey == "" {
 		problems = append(problems, errors.New("OHX_ENCRYPTION_KEY: required with PostgreSQL (generate one with: head -c32 /dev/urandom | base64)"))
 	}
@@ -172,10 +256,7 @@ type Setting struct {
 func Describe(getenv func(string) string) []Setting {
 	out := make([]Setting, 0, len(variables))
 	for _, v := range variables {
-		val := getenv(v.name)
-		if val == "" {
-			val = v.def
-		}
+		val := lookup(getenv, v)
 		switch {
 		case v.secret && val != "":
 			val = "(set, redacted)"
@@ -189,6 +270,10 @@ func Describe(getenv func(string) string) []Setting {
 	opts, _ := fhir.LoadOptions(getenv)
 	for _, kv := range opts.Describe() {
 		out = append(out, Setting{Name: kv[0], Value: kv[1], Doc: "FHIR mapping (docs/mapping.md)"})
+	}
+	pub, _ := publish.LoadConfig(getenv)
+	for _, kv := range pub.Describe() {
+		out = append(out, Setting{Name: kv[0], Value: kv[1], Doc: "where resources are published"})
 	}
 	return out
 }
@@ -251,5 +336,37 @@ func parsePositiveDuration(dst *time.Duration, v string) error {
 		return errors.New("must be positive")
 	}
 	*dst = d
+	return nil
+}
+
+// lookup returns a variable's value: the OHX_ name first, then the original
+// service's alias, then the default.
+func lookup(getenv func(string) string, v variable) string {
+	if val := getenv(v.name); val != "" {
+		return val
+	}
+	if v.alias != "" {
+		if val := getenv(v.alias); val != "" {
+			return val
+		}
+	}
+	return v.def
+}
+
+func parseIntRange(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("must be an integer from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func parseHTTPURL(dst *string, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an absolute http(s) URL")
+	}
+	*dst = strings.TrimSuffix(v, "/")
 	return nil
 }

@@ -45,6 +45,9 @@ func handleHealth(d Deps) http.Handler {
 			"database": runCheck(r.Context(), d, "database", d.DB.Ping),
 			"queue":    runCheck(r.Context(), d, "queue", d.QueueCheck),
 		}
+		for name, fn := range d.Checks {
+			checks[name] = runCheck(r.Context(), d, name, fn)
+		}
 		status, code := "healthy", http.StatusOK
 		for _, c := range checks {
 			if c.Status != "healthy" {

@@ -23,4 +23,12 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	if d.ProbesOnly {
 		return // a worker process serves nothing else
 	}
+
+	// Provider webhooks (original: webhooks/views.py). Withings probes the
+	// callback URL with HEAD, and retries any error for hours.
+	mux.Handle("POST /webhooks/withings/{$}", handleWithingsWebhook(d))
+	mux.Handle("HEAD /webhooks/withings/{$}", handleWithingsProbe())
+	mux.Handle("GET /webhooks/withings/{$}", handleWithingsProbe())
+	mux.Handle("POST /webhooks/withings", handleWithingsWebhook(d))
+	mux.Handle("GET /webhooks/withings", handleWithingsProbe())
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ohx-health/ohx/internal/jobs"
 	"github.com/ohx-health/ohx/internal/metrics"
 	"github.com/ohx-health/ohx/internal/store"
 )
@@ -27,6 +28,13 @@ type Deps struct {
 	QueueCheck func(ctx context.Context) error
 	// ProbesOnly limits a worker process to probes and metrics.
 	ProbesOnly bool
+	// Queue enqueues jobs in the same transaction as the state they follow.
+	Queue *jobs.Client
+	// Withings is nil when Withings is not configured.
+	Withings *WithingsWebhook
+	// Checks are extra dependency checks for the health probe, e.g. the
+	// FHIR sink's circuit breaker.
+	Checks map[string]func(context.Context) error
 }
 
 // NewServer returns the root handler: every route of routes.go behind the

@@ -7,6 +7,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -34,6 +35,17 @@ type Config struct {
 	Workers        int
 	PollInterval   time.Duration
 	AuditRetention time.Duration
+	// Pipeline runs sync jobs; every process registers the sync workers so
+	// it can enqueue them, even a web process that never runs one.
+	Pipeline *Pipeline
+	// SyncInterval is the period of the incremental safety-net sync.
+	SyncInterval time.Duration
+	// JobTimeout bounds one run; jobs of a dead worker are rescued after
+	// twice this. Zero means 15 minutes.
+	JobTimeout time.Duration
+	// RetryBase and RetryMax shape retries: RetryBase·2^(attempt-1) with
+	// jitter, capped at RetryMax. Zero means 5 s and 30 min.
+	RetryBase, RetryMax time.Duration
 }
 
 func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
@@ -88,17 +100,25 @@ func QueueVersion(ctx context.Context, db *store.DB, logger *slog.Logger) (int, 
 func NewClient(db *store.DB, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &pruneAuditWorker{db: db, retention: cfg.AuditRetention, logger: cfg.Logger})
+	if cfg.Pipeline != nil {
+		river.AddWorker(workers, &syncWorker{db: db, p: cfg.Pipeline, logger: cfg.Logger})
+		river.AddWorker(workers, &syncAllWorker{db: db, p: cfg.Pipeline, interval: cfg.SyncInterval, logger: cfg.Logger})
+		river.AddWorker(workers, &subscribeWorker{db: db, subscribers: cfg.Pipeline.Subscribers,
+			callbacks: cfg.Pipeline.Callbacks, maxSnooze: cfg.Pipeline.MaxSnooze, logger: cfg.Logger})
+	}
 	rc := &river.Config{
-		Logger:            cfg.Logger,
-		Workers:           workers,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, river.FetchCooldownDefault),
-		JobTimeout:        10 * time.Minute,
-		ErrorHandler:      &errorHandler{logger: cfg.Logger},
+		Logger:               cfg.Logger,
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
+		JobTimeout:           cmp.Or(cfg.JobTimeout, 15*time.Minute),
+		RescueStuckJobsAfter: 2 * cmp.Or(cfg.JobTimeout, 15*time.Minute),
+		ErrorHandler:         &errorHandler{logger: cfg.Logger},
+		RetryPolicy:          &backoff{base: cmp.Or(cfg.RetryBase, 5*time.Second), max: cmp.Or(cfg.RetryMax, 30*time.Minute)},
 	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
-		rc.PeriodicJobs = periodicJobs()
+		rc.PeriodicJobs = periodicJobs(cfg)
 	}
 	c, err := river.NewClient(driver(db), rc)
 	if err != nil {
@@ -109,12 +129,18 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 
 // periodicJobs lists the jobs every worker fleet runs on a schedule (River
 // elects one leader to enqueue them).
-func periodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
+func periodicJobs(cfg Config) []*river.PeriodicJob {
+	jobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneAuditArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true, ID: PruneAuditArgs{}.Kind()}),
 	}
+	if cfg.Pipeline != nil && cfg.SyncInterval > 0 {
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.SyncInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil },
+			&river.PeriodicJobOpts{ID: SyncAllArgs{}.Kind()}))
+	}
+	return jobs
 }
 
 // QueueCounts reports how many jobs are in each state, for metrics and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,10 +14,11 @@ import (
 )
 
 // outcome turns a worker's error into what River should do with the job.
-// It is the only place that decides: transient failures retry with River's
-// exponential backoff and jitter, a spent quota snoozes until it refills,
-// revoked authorisation and unreadable input cancel (retrying cannot help).
-func outcome(err error) error {
+// It is the only place that decides: transient failures retry with
+// exponential backoff and jitter, a spent quota snoozes until it refills
+// (at most maxSnooze), revoked authorisation and unreadable input cancel
+// (retrying cannot help).
+func outcome(err error, maxSnooze time.Duration) error {
 	if err == nil {
 		return nil
 	}
@@ -29,6 +31,9 @@ func outcome(err error) error {
 		wait := time.Duration(he.RetryAfterSeconds) * time.Second
 		if wait <= 0 {
 			wait = time.Minute
+		}
+		if maxSnooze > 0 {
+			wait = min(wait, maxSnooze)
 		}
 		return river.JobSnooze(wait)
 	case health.KindAuthRevoked, health.KindInvalid, health.KindBadProvider, health.KindRejected,
@@ -52,4 +57,23 @@ func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, e
 func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
 	h.logger.ErrorContext(ctx, "job panicked", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt, "trace", trace)
 	return nil
+}
+
+// backoff is River's retry policy for ohx: exponential from base, capped at
+// max, with "equal jitter" (half fixed, half random) so a failed peer's
+// recovery is not met by every job at once.
+type backoff struct{ base, max time.Duration }
+
+func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(b.delay(job.Attempt, rand.Float64()))
+}
+
+// delay is the wait before retrying after attempt n (from 1), for a
+// random number r in [0, 1).
+func (b *backoff) delay(n int, r float64) time.Duration {
+	d := b.max
+	if n < 32 {
+		d = min(b.max, b.base<<max(0, n-1))
+	}
+	return d/2 + time.Duration(r*float64(d/2))
 }

@@ -31,7 +31,7 @@ func TestOutcome(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := outcome(tc.err)
+			got := outcome(tc.err, 0)
 			var cancel *river.JobCancelError
 			var snooze *river.JobSnoozeError
 			isCancel := errors.As(got, &cancel)
@@ -45,6 +45,9 @@ func TestOutcome(t *testing.T) {
 			if tc.wantSnooze == 0 && isSnooze {
 				t.Errorf("unexpected snooze %v", got)
 			}
+			if capped := outcome(tc.err, time.Second); tc.wantSnooze > 0 && !errors.As(capped, &snooze) || tc.wantSnooze > 0 && snooze.Duration != time.Second {
+				t.Errorf("snooze not capped: %v", capped)
+			}
 			if tc.err == nil && got != nil {
 				t.Errorf("outcome(nil) = %v", got)
 			}
@@ -52,5 +55,26 @@ func TestOutcome(t *testing.T) {
 				t.Errorf("retryable error not passed through: %v", got)
 			}
 		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	b := &backoff{base: time.Second, max: time.Minute}
+	cases := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 500 * time.Millisecond, time.Second},
+		{2, time.Second, 2 * time.Second},
+		{5, 8 * time.Second, 16 * time.Second},
+		{7, 30 * time.Second, time.Minute},
+		{60, 30 * time.Second, time.Minute},
+	}
+	for _, c := range cases {
+		lo, hi := b.delay(c.attempt, 0), b.delay(c.attempt, 0.999999)
+		if lo != c.min || hi > c.max || hi < lo {
+			t.Errorf("attempt %d: delay in [%v, %v], want [%v, %v]", c.attempt, lo, hi, c.min, c.max)
+		}
 	}
 }

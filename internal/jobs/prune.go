@@ -31,7 +31,7 @@ func (w *pruneAuditWorker) Work(ctx context.Context, job *river.Job[PruneAuditAr
 		return err
 	})
 	if err != nil {
-		return outcome(err)
+		return outcome(err, 0)
 	}
 	w.logger.InfoContext(ctx, "pruned audit events", "deleted", n, "retention", w.retention.String())
 	return nil

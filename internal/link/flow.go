@@ -133,3 +133,30 @@ func (s *Service) storeLink(ctx context.Context, tx *store.Tx, st store.OAuthSta
 	}
 	return l, nil
 }
+
+// Import links ehrUserID to an account from a grant obtained elsewhere
+// (the original service's stored tokens, or a test), with the same checks,
+// audit event and follow-up jobs as a completed flow.
+func (s *Service) Import(ctx context.Context, ehrUserID, provider string, g Grant) (store.Link, error) {
+	if _, err := s.provider(provider); err != nil {
+		return store.Link{}, err
+	}
+	if g.ExternalUserID == "" || g.RefreshToken == "" {
+		return store.Link{}, health.Errorf(health.KindInvalid, "an imported grant needs the provider user id and a refresh token")
+	}
+	sealed, err := s.sealGrant(provider, g)
+	if err != nil {
+		return store.Link{}, err
+	}
+	var created store.Link
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		patient, err := tx.EnsurePatient(ctx, ehrUserID)
+		if err != nil {
+			return err
+		}
+		st := store.OAuthState{PatientID: patient.ID, Provider: provider}
+		created, err = s.storeLink(ctx, tx, st, g, sealed)
+		return err
+	})
+	return created, err
+}

@@ -19,6 +19,17 @@ import (
 type Metrics struct {
 	HTTPRequests *prometheus.CounterVec
 	HTTPDuration *prometheus.HistogramVec
+	// Webhooks counts provider notifications by provider and outcome
+	// (accepted, unknown_user, ignored, unauthorized, invalid, revoked).
+	Webhooks *prometheus.CounterVec
+	// SyncRuns counts sync jobs by provider, data group and outcome (ok,
+	// retry, snoozed, cancelled).
+	SyncRuns *prometheus.CounterVec
+	// SyncRecords counts records by provider and stage (fetched,
+	// published, rejected, skipped).
+	SyncRecords *prometheus.CounterVec
+	// SyncDuration times sync jobs by provider and data group.
+	SyncDuration *prometheus.HistogramVec
 }
 
 // Build identifies the running binary.
@@ -44,6 +55,23 @@ func New(reg prometheus.Registerer, build Build, queue QueueCounter, logger *slo
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
 	}
+	m.Webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ohx_webhook_notifications_total",
+		Help: "Provider webhook notifications, by provider and outcome.",
+	}, []string{"provider", "outcome"})
+	m.SyncRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ohx_sync_runs_total",
+		Help: "Sync job runs, by provider, data group and outcome.",
+	}, []string{"provider", "group", "outcome"})
+	m.SyncRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ohx_sync_records_total",
+		Help: "Provider records and FHIR resources through the pipeline, by provider and stage.",
+	}, []string{"provider", "stage"})
+	m.SyncDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ohx_sync_duration_seconds",
+		Help:    "Time to fetch, map and publish one sync job, by provider and data group.",
+		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+	}, []string{"provider", "group"})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "ohx_build_info",
 		Help:        "Always 1; labels name the running build.",
@@ -53,7 +81,7 @@ func New(reg prometheus.Registerer, build Build, queue QueueCounter, logger *slo
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		info, m.HTTPRequests, m.HTTPDuration,
+		info, m.HTTPRequests, m.HTTPDuration, m.Webhooks, m.SyncRuns, m.SyncRecords, m.SyncDuration,
 	)
 	if queue != nil {
 		reg.MustRegister(&queueCollector{count: queue, logger: logger})

@@ -181,3 +181,24 @@ func (tx *Tx) LinksSealedWithOtherKey(ctx context.Context, keyID string, limit i
 	}
 	return out, rows.Err()
 }
+
+// ActiveLinks returns up to limit active links with ids above afterID, in
+// id order, for periodic work that pages through every link.
+func (tx *Tx) ActiveLinks(ctx context.Context, afterID int64, limit int) ([]Link, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT `+linkColumns+`
+		FROM links l JOIN patients p ON p.id = l.patient_id
+		WHERE l.status = 'active' AND l.id > $1 ORDER BY l.id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list active links: %w", err)
+	}
+	defer rows.Close()
+	var out []Link
+	for rows.Next() {
+		l, err := scanLink(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

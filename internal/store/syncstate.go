@@ -84,3 +84,27 @@ func (tx *Tx) SyncStates(ctx context.Context, linkID int64) ([]SyncState, error)
 	}
 	return out, rows.Err()
 }
+
+// StartBackfill records that a backfill reaching back to from was queued
+// for (linkID, dataKind).
+func (tx *Tx) StartBackfill(ctx context.Context, linkID int64, dataKind string, from time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO sync_state (link_id, data_kind, backfill_from) VALUES ($1, $2, $3)
+		ON CONFLICT (link_id, data_kind) DO UPDATE SET backfill_from = excluded.backfill_from, backfill_done_to = NULL`,
+		linkID, dataKind, from.UTC())
+	if err != nil {
+		return fmt.Errorf("start backfill: %w", err)
+	}
+	return nil
+}
+
+// RecordBackfillProgress notes that the backfill chunk starting at
+// chunkStart is done; backfill_done_to is the oldest finished chunk start.
+func (tx *Tx) RecordBackfillProgress(ctx context.Context, linkID int64, dataKind string, chunkStart time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE sync_state SET backfill_done_to =
+		CASE WHEN backfill_done_to IS NULL OR backfill_done_to > $1 THEN $1 ELSE backfill_done_to END
+		WHERE link_id = $2 AND data_kind = $3`, chunkStart.UTC(), linkID, dataKind)
+	if err != nil {
+		return fmt.Errorf("record backfill progress: %w", err)
+	}
+	return nil
+}

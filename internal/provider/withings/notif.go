@@ -59,8 +59,10 @@ var appliTable = map[Appli]AppliInfo{
 	AppliGlucose:     {"glucose", "user.metrics", true},
 }
 
-// DefaultApplis are the appli codes ohx subscribes to after linking.
-var DefaultApplis = []Appli{AppliWeight, AppliTemperature, AppliPressure, AppliActivity, AppliSleep, AppliECG}
+// DefaultApplis are the appli codes ohx subscribes to after linking: the
+// data kinds, plus user actions (46) so that an unlink or account deletion
+// at Withings revokes the link at once.
+var DefaultApplis = []Appli{AppliWeight, AppliTemperature, AppliPressure, AppliActivity, AppliSleep, AppliECG, AppliUser}
 
 // Info returns what the table knows of a; ok is false for an unknown code.
 func (a Appli) Info() (info AppliInfo, ok bool) {

@@ -50,6 +50,9 @@ type Fetcher struct {
 	Tokens func(linkID int64) TokenSource
 }
 
+// Groups lists the data groups this fetcher serves.
+func (f *Fetcher) Groups() []string { return Groups() }
+
 // Fetch returns the batches of group for linkID between start and end, or,
 // for measures with a cursor and no window, changed since the cursor (a
 // Withings updatetime). next is the cursor for the following incremental

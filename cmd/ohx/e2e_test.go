@@ -1,0 +1,403 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ohx-health/ohx/internal/jobs"
+	"github.com/ohx-health/ohx/internal/link"
+	"github.com/ohx-health/ohx/internal/provider/withings"
+	"github.com/ohx-health/ohx/internal/provider/withings/withingstest"
+	"github.com/ohx-health/ohx/internal/seal"
+	"github.com/ohx-health/ohx/internal/store"
+	"github.com/ohx-health/ohx/internal/testenv"
+)
+
+// TestMain lets the end-to-end tests run `ohx` as a real child process
+// (to kill it with SIGKILL): the test binary re-executes itself with
+// OHX_E2E_CHILD=1 and behaves as the ohx command.
+func TestMain(m *testing.M) {
+	if os.Getenv("OHX_E2E_CHILD") == "1" {
+		args := append([]string{"ohx"}, strings.Fields(os.Getenv("OHX_E2E_ARGS"))...)
+		os.Exit(run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// switchProxy forwards to a FHIR server until it is switched off; then it
+// answers 503, as a FHIR server that is down behind its load balancer does.
+type switchProxy struct {
+	down atomic.Bool
+	rp   *httputil.ReverseProxy
+}
+
+func (p *switchProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.down.Load() {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
+}
+
+// e2e is one patient, one Withings emulator, the FHIR test server behind a
+// switchable proxy, and the configuration of an ohx pointing at them.
+type e2e struct {
+	t       *testing.T
+	emu     *withingstest.Server
+	user    string
+	patient string
+	fhir    string // the FHIR test server itself, for counting
+	proxy   *switchProxy
+	vars    map[string]string
+	db      *store.DB
+}
+
+func newE2E(t *testing.T, dbURL string) *e2e {
+	t.Helper()
+	fhirURL := testenv.FHIRURL(t)
+	target, _ := url.Parse(fhirURL)
+	proxy := &switchProxy{rp: &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	}}}
+	proxySrv := httptest.NewServer(proxy)
+	t.Cleanup(proxySrv.Close)
+
+	emu := withingstest.New(withingstest.Config{Seed: uint64(time.Now().UnixNano()), ClientID: "e2e-client",
+		ClientSecret: "e2e-secret", QuotaPerMinute: 600})
+	user := fmt.Sprint(time.Now().UnixNano() % 1e9)
+	emu.AddUser(withingstest.User{ID: user})
+	emuSrv := httptest.NewServer(emu)
+	t.Cleanup(emuSrv.Close)
+
+	key, _ := seal.NewKey()
+	addr := freeAddr(t)
+	e := &e2e{t: t, emu: emu, user: user, patient: "e2e-" + user, fhir: fhirURL, proxy: proxy, vars: map[string]string{
+		"OHX_DATABASE_URL": dbURL, "OHX_ENCRYPTION_KEY": key, "OHX_HTTP_ADDR": addr, "OHX_PUBLIC_URL": "http://" + addr,
+		"OHX_WITHINGS_CLIENT_ID": "e2e-client", "OHX_WITHINGS_CLIENT_SECRET": "e2e-secret",
+		"OHX_WITHINGS_AUTH_URL": emuSrv.URL + withingstest.AuthorizePath, "OHX_WITHINGS_API_URL": emuSrv.URL,
+		"OHX_WITHINGS_WEBHOOK_TOKEN": "e2e-webhook-token-0123456789", "OHX_WITHINGS_QUOTA_PER_MINUTE": "600",
+		"OHX_FHIR_BASE_URL": proxySrv.URL + target.Path, "OHX_JOB_POLL_INTERVAL": "100ms", "OHX_BACKFILL_DAYS": "2",
+		"OHX_JOB_RETRY_BASE": "200ms", "OHX_JOB_RETRY_MAX": "2s", "OHX_JOB_MAX_SNOOZE": "1s", "OHX_FHIR_BREAKER_TIMEOUT": "1s", "OHX_LOG_LEVEL": "warn",
+	}}
+	if code, _, errOut := runCmd(t, e.vars, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	db, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db = db
+	return e
+}
+
+// link runs the OAuth flow against the emulator through a link.Service
+// built like ohx's, whose after-link hook queues the backfill.
+func (e *e2e) link() store.Link {
+	e.t.Helper()
+	ctx := context.Background()
+	wc, err := withings.New(withings.Config{ClientID: "e2e-client", ClientSecret: "e2e-secret",
+		AuthURL: e.vars["OHX_WITHINGS_AUTH_URL"], APIURL: e.vars["OHX_WITHINGS_API_URL"],
+		RedirectURL: e.vars["OHX_PUBLIC_URL"] + "/social/complete/withings/"}, &http.Client{}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	keys, _ := seal.NewKeyring(e.vars["OHX_ENCRYPTION_KEY"], "")
+	p := &jobs.Pipeline{Fetchers: map[string]jobs.Fetcher{"withings": &withings.Fetcher{}}, Now: time.Now}
+	q, err := jobs.NewClient(e.db, jobs.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pipeline: p})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	after := func(ctx context.Context, tx *store.Tx, l store.Link) error {
+		return jobs.EnqueueInitial(ctx, q, tx, l.ID, withings.Groups(), time.Now().UTC(), 2)
+	}
+	svc := link.New(e.db, keys, map[string]link.OAuth{"withings": link.Withings(wc)}, after, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	authURL, err := svc.Begin(ctx, e.patient, "withings", "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	q2 := consent(e.t, authURL)
+	done, err := svc.Complete(ctx, "withings", q2.Get("state"), q2.Get("code"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return done.Link
+}
+
+// consent follows an authorize URL like a browser and returns the query of
+// the redirect back to ohx.
+func consent(t *testing.T, authURL string) url.Values {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("authorize answered %d", resp.StatusCode)
+	}
+	return loc.Query()
+}
+
+// waitIdle waits until no job is waiting, running or due for a retry.
+func (e *e2e) waitIdle(timeout time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		counts, err := jobs.QueueCounts(context.Background(), e.db)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		busy := counts["available"] + counts["running"] + counts["retryable"] + counts["scheduled"] + counts["pending"]
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			rows, _ := e.db.SQL().QueryContext(context.Background(), "SELECT id, kind, state, attempt, priority, scheduled_at, args FROM river_job WHERE state NOT IN ('completed')")
+			var desc []string
+			for rows != nil && rows.Next() {
+				var id, attempt, prio int64
+				var kind, state, args string
+				var at time.Time
+				_ = rows.Scan(&id, &kind, &state, &attempt, &prio, &at, &args)
+				desc = append(desc, fmt.Sprintf("%d %s %s attempt=%d prio=%d at=%s %s", id, kind, state, attempt, prio, at.Format(time.RFC3339Nano), args))
+			}
+			e.t.Fatalf("queue still busy after %v: %v\n%s", timeout, counts, strings.Join(desc, "\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// count returns how many resources of type the FHIR server holds for the
+// patient, and how many distinct identifiers they carry.
+func (e *e2e) count(resourceType string) (n, identifiers int) {
+	e.t.Helper()
+	u := fmt.Sprintf("%s/%s?subject=Patient/%s&_count=5000", e.fhir, resourceType, e.patient)
+	resp, err := http.Get(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ID         string
+				Identifier []struct{ System, Value string }
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		e.t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, en := range b.Entry {
+		for _, id := range en.Resource.Identifier {
+			ids[id.System+"|"+id.Value] = true
+		}
+	}
+	return len(b.Entry), len(ids)
+}
+
+func (e *e2e) observations() int {
+	e.t.Helper()
+	n, ids := e.count("Observation")
+	if ids != n {
+		e.t.Errorf("%d Observations carry %d distinct identifiers: duplicates", n, ids)
+	}
+	return n
+}
+
+func (e *e2e) linkState(id int64) store.Link {
+	e.t.Helper()
+	var l store.Link
+	if err := e.db.InTx(context.Background(), func(tx *store.Tx) (err error) { l, err = tx.LinkByID(context.Background(), id); return err }); err != nil {
+		e.t.Fatal(err)
+	}
+	return l
+}
+
+// TestE2EWithingsPipeline drives the whole flow through a running ohx:
+// link → backfill → webhook → FHIR; repeated notifications; the FHIR
+// server down; a provider storm; the provider-side unlink.
+func TestE2EWithingsPipeline(t *testing.T) {
+	t.Parallel()
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newE2E(t, eng.URL(t))
+			stop, logs := serveUntilCancelled(t, e.vars)
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("ohx logs:\n%s", logs.String())
+				}
+			})
+			defer func() {
+				if code := stop(); code != 0 {
+					t.Errorf("serve exited %d:\n%s", code, logs.String())
+				}
+			}()
+			ctx := context.Background()
+			l := e.link()
+
+			// Backfill: subscriptions made, history published.
+			e.waitIdle(2 * time.Minute)
+			backfilled := e.observations()
+			if backfilled == 0 {
+				t.Fatalf("backfill published nothing:\n%s", logs.String())
+			}
+			if subs := e.emu.Subscriptions(e.user); len(subs) != len(withings.DefaultApplis) {
+				t.Errorf("%d subscriptions at the provider, want %d", len(subs), len(withings.DefaultApplis))
+			}
+			if n, _ := e.count("Device"); n != 0 {
+				t.Logf("%d Devices carry a subject (unexpected but harmless)", n)
+			}
+
+			// A new weigh-in arrives by webhook.
+			if err := e.emu.GenerateNew(ctx, e.user, 1, time.Now()); err != nil {
+				t.Fatalf("notify: %v", err)
+			}
+			e.waitIdle(time.Minute)
+			afterWebhook := e.observations()
+			if afterWebhook <= backfilled {
+				t.Fatalf("webhook added nothing: %d → %d", backfilled, afterWebhook)
+			}
+
+			// The same notification five times: no duplicates.
+			last := e.emu.Deliveries()[len(e.emu.Deliveries())-1]
+			for range 5 {
+				if err := e.emu.SendNotification(ctx, e.user, 1, url.Values{"startdate": {last.Form.Get("startdate")},
+					"enddate": {last.Form.Get("enddate")}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.waitIdle(time.Minute)
+			if n := e.observations(); n != afterWebhook {
+				t.Errorf("repeated notifications changed the count: %d → %d", afterWebhook, n)
+			}
+
+			// The FHIR server is down while a sync runs; it arrives after.
+			e.proxy.down.Store(true)
+			if err := e.emu.GenerateNew(ctx, e.user, 4, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1500 * time.Millisecond) // let the job fail and be retried at least once
+			e.proxy.down.Store(false)
+			e.waitIdle(time.Minute)
+			afterOutage := e.observations()
+			if afterOutage <= afterWebhook {
+				t.Fatalf("blood pressure lost during the outage: %d → %d", afterWebhook, afterOutage)
+			}
+
+			// A storm of 601s and 503s: everything still arrives, and ohx never
+			// exceeds the real quota.
+			e.emu.InjectFault(withingstest.EndpointGetMeas, withingstest.Fault{Status: 601, Times: 2})
+			e.emu.InjectFault(withingstest.EndpointGetMeas, withingstest.Fault{HTTPStatus: 503, Times: 3})
+			if err := e.emu.GenerateNew(ctx, e.user, 1, time.Now().Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			e.waitIdle(time.Minute)
+			if n := e.observations(); n <= afterOutage {
+				t.Errorf("weigh-in lost in the provider storm: %d → %d", afterOutage, n)
+			}
+			if r := e.emu.QuotaRejections(); r != 0 {
+				t.Errorf("ohx exceeded the Withings quota %d times", r)
+			}
+
+			// The user unlinks at Withings: the link is revoked, tokens shredded.
+			if err := e.emu.SendNotification(ctx, e.user, 46, url.Values{"action": {"unlink"}}); err != nil {
+				t.Fatal(err)
+			}
+			got := e.linkState(l.ID)
+			if got.Status != store.LinkRevoked || got.Token.Data != nil {
+				t.Errorf("after provider unlink: status %s, token present %v", got.Status, got.Token.Data != nil)
+			}
+		})
+	}
+}
+
+// TestE2EWorkerKilledMidJob kills a worker process with SIGKILL while it
+// runs a sync; a new worker rescues the job and everything arrives once.
+func TestE2EWorkerKilledMidJob(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, testenv.SQLiteURL(t))
+	e.vars["OHX_JOB_TIMEOUT"] = "3s"
+	web, logs := serveUntilCancelled(t, e.vars, "--role", "web")
+	defer func() {
+		if code := web(); code != 0 {
+			t.Errorf("web exited %d:\n%s", code, logs.String())
+		}
+	}()
+	// The first getmeas hangs, so the worker is mid-job when it dies.
+	e.emu.InjectFault(withingstest.EndpointGetMeas, withingstest.Fault{Delay: 30 * time.Second, Times: 1})
+	worker := e.startWorker()
+	e.link()
+	e.waitRunning(30 * time.Second)
+	if err := worker.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = worker.Wait()
+
+	worker = e.startWorker()
+	defer func() {
+		_ = worker.Process.Signal(syscall.SIGTERM)
+		_ = worker.Wait()
+	}()
+	e.waitIdle(2 * time.Minute)
+	if n := e.observations(); n == 0 {
+		t.Fatal("nothing published after the rescue")
+	}
+	var states []store.SyncState
+	_ = e.db.InTx(context.Background(), func(tx *store.Tx) (err error) { states, err = tx.SyncStates(context.Background(), 1); return err })
+	for _, s := range states {
+		if s.DataKind == "measures" && s.LastSuccessAt.IsZero() {
+			t.Errorf("measures never succeeded: %+v", s)
+		}
+	}
+}
+
+func (e *e2e) startWorker() *exec.Cmd {
+	e.t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = []string{"OHX_E2E_CHILD=1", "OHX_E2E_ARGS=serve --role worker", "PATH=" + os.Getenv("PATH")}
+	for k, v := range e.vars {
+		if k == "OHX_HTTP_ADDR" {
+			v = freeAddr(e.t)
+		}
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	return cmd
+}
+
+// waitRunning waits until some job is running.
+func (e *e2e) waitRunning(timeout time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		counts, err := jobs.QueueCounts(context.Background(), e.db)
+		if err == nil && counts["running"] > 0 && e.emu.Count(withingstest.EndpointGetMeas) > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.t.Fatal("no job started running")
+}

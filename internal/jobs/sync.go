@@ -1,0 +1,236 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ohx-health/ohx/internal/fhir"
+	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/metrics"
+	"github.com/ohx-health/ohx/internal/publish"
+	"github.com/ohx-health/ohx/internal/store"
+)
+
+// Triggers say why a sync runs; they set its priority.
+const (
+	TriggerWebhook     = "webhook"     // a provider notification: first in line
+	TriggerManual      = "manual"      // an operator or the API asked
+	TriggerIncremental = "incremental" // the periodic safety net
+	TriggerInitial     = "initial"     // backfill after linking: last in line
+)
+
+// priorities maps a trigger to a River priority (1 is served first).
+var priorities = map[string]int{TriggerWebhook: 1, TriggerManual: 2, TriggerIncremental: 3, TriggerInitial: 4}
+
+// SyncArgs asks for one data group of one link to be fetched, mapped and
+// published. Start and End bound the window; both zero means "since the
+// stored cursor". Args hold ids and times only.
+type SyncArgs struct {
+	LinkID  int64     `json:"link_id"`
+	Group   string    `json:"group"`
+	Start   time.Time `json:"start,omitzero"`
+	End     time.Time `json:"end,omitzero"`
+	Trigger string    `json:"trigger"`
+}
+
+// Kind is the stable job kind.
+func (SyncArgs) Kind() string { return "ohx.sync" }
+
+// InsertOpts collapses identical requests while one waits or runs (a burst
+// of the same notification is one job) and orders work by trigger.
+func (a SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Priority:    cmpOr(priorities[a.Trigger], 2),
+		MaxAttempts: 12,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+		}},
+	}
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Fetcher reads one data group of a linked account from a provider
+// (Withings now, Fitbit next). bulk marks backfill, which yields the shared
+// quota to webhook work.
+type Fetcher interface {
+	Fetch(ctx context.Context, linkID int64, group string, start, end time.Time, cursor string, bulk bool) ([]health.Batch, string, error)
+	Groups() []string
+}
+
+// Pipeline is what sync jobs need: the providers, the mapping and the sink.
+type Pipeline struct {
+	Fetchers map[string]Fetcher
+	// Subscribers keep webhook subscriptions, by provider; Callbacks are
+	// the callback URLs (secret included) they register.
+	Subscribers map[string]Subscriber
+	Callbacks   map[string]string
+	Mapper      *fhir.Mapper
+	Sink        publish.Sink
+	Metrics     *metrics.Metrics
+	Now         func() time.Time
+	// MaxSnooze caps how long a job waits for a spent provider quota
+	// before trying again; zero takes the provider's hint as it is.
+	MaxSnooze time.Duration
+}
+
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	db     *store.DB
+	p      *Pipeline
+	logger *slog.Logger
+}
+
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	a := job.Args
+	start := time.Now()
+	var l store.Link
+	err := w.db.InTx(ctx, func(tx *store.Tx) (err error) { l, err = tx.LinkByID(ctx, a.LinkID); return err })
+	if errors.Is(err, store.ErrNotFound) || err == nil && l.Status != store.LinkActive {
+		w.logger.InfoContext(ctx, "sync skipped: link is not active", "link_id", a.LinkID, "group", a.Group)
+		return river.JobCancel(health.Errorf(health.KindAuthRevoked, "link %d is not active", a.LinkID))
+	}
+	if err != nil {
+		return err
+	}
+	res, err := w.run(ctx, l, a)
+	w.record(ctx, l, a, res, err)
+	w.p.Metrics.SyncDuration.WithLabelValues(l.Provider, a.Group).Observe(time.Since(start).Seconds())
+	return outcome(err, w.p.MaxSnooze)
+}
+
+// syncResult is what one run did, in counts only.
+type syncResult struct {
+	fetched, published, rejected int64
+	cursor                       string
+}
+
+func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncResult, error) {
+	var res syncResult
+	f, ok := w.p.Fetchers[l.Provider]
+	if !ok {
+		return res, health.Errorf(health.KindInvalid, "provider %s is not configured", l.Provider)
+	}
+	cursor, excluded, err := w.prepare(ctx, l, a)
+	if err != nil {
+		return res, err
+	}
+	start, end := a.Start, a.End
+	if start.IsZero() && cursor == "" && a.Group != "devices" {
+		// No cursor yet: look back far enough to cover a missed week.
+		end = w.p.Now()
+		start = end.Add(-7 * 24 * time.Hour)
+	}
+	batches, next, err := f.Fetch(ctx, l.ID, a.Group, start, end, cursor, a.Trigger == TriggerInitial)
+	if err != nil {
+		return res, err
+	}
+	res.cursor = next
+	var rejected error
+	for _, b := range batches {
+		b.Measurements = slices.DeleteFunc(b.Measurements, func(m health.Measurement) bool {
+			return slices.Contains(excluded, string(m.Kind))
+		})
+		res.fetched += int64(len(b.Measurements) + len(b.Devices))
+		if err := w.publish(ctx, l, b, &res); err != nil {
+			if health.KindOf(err) != health.KindRejected {
+				return res, err
+			}
+			rejected = err // keep going: other records are fine
+		}
+	}
+	if rejected != nil {
+		w.logger.WarnContext(ctx, "FHIR server rejected records", "link_id", l.ID, "group", a.Group,
+			"rejected", res.rejected, "error", rejected)
+	}
+	return res, nil
+}
+
+// prepare reads the stored cursor and the provider's excluded data types.
+func (w *syncWorker) prepare(ctx context.Context, l store.Link, a SyncArgs) (cursor string, excluded []string, err error) {
+	err = w.db.InTx(ctx, func(tx *store.Tx) error {
+		settings, err := tx.ProviderSettings(ctx, l.Provider)
+		if err != nil {
+			return err
+		}
+		excluded = settings.ExcludedDataTypes
+		states, err := tx.SyncStates(ctx, l.ID)
+		for _, s := range states {
+			if s.DataKind == a.Group {
+				cursor = s.Cursor
+			}
+		}
+		return err
+	})
+	return cursor, excluded, err
+}
+
+// publish maps one batch and publishes its Bundles.
+func (w *syncWorker) publish(ctx context.Context, l store.Link, b health.Batch, res *syncResult) error {
+	bundles, err := w.p.Mapper.Bundles(fhir.Input{Patient: l.EHRUserID, Batch: b, Now: w.p.Now()})
+	if err != nil {
+		return err
+	}
+	var rejected error
+	for _, bundle := range bundles {
+		r, err := w.p.Sink.Publish(ctx, bundle)
+		for _, e := range r.Entries {
+			switch e.Outcome {
+			case publish.OutcomeCreated, publish.OutcomeUpdated:
+				res.published++
+			case publish.OutcomeRejected:
+				res.rejected++
+			}
+		}
+		if err != nil && health.KindOf(err) != health.KindRejected {
+			return err
+		}
+		if err != nil {
+			rejected = err
+		}
+	}
+	return rejected
+}
+
+// record writes the run's bookkeeping and metrics; it never fails the job.
+func (w *syncWorker) record(ctx context.Context, l store.Link, a SyncArgs, res syncResult, runErr error) {
+	o := store.SyncOutcome{Fetched: res.fetched, Published: res.published, Rejected: res.rejected, Cursor: res.cursor}
+	label := "ok"
+	if runErr != nil {
+		o.ErrorClass = string(health.KindOf(runErr))
+		label = o.ErrorClass
+	} else if res.rejected > 0 {
+		o.ErrorClass = string(health.KindRejected)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := w.db.InTx(rctx, func(tx *store.Tx) error {
+		if err := tx.RecordSync(rctx, l.ID, a.Group, o); err != nil {
+			return err
+		}
+		if a.Trigger == TriggerInitial && runErr == nil {
+			return tx.RecordBackfillProgress(rctx, l.ID, a.Group, a.Start)
+		}
+		return nil
+	})
+	if err != nil {
+		w.logger.ErrorContext(ctx, "cannot record sync state", "link_id", l.ID, "group", a.Group, "error", err)
+	}
+	m := w.p.Metrics
+	m.SyncRuns.WithLabelValues(l.Provider, a.Group, label).Inc()
+	m.SyncRecords.WithLabelValues(l.Provider, "fetched").Add(float64(res.fetched))
+	m.SyncRecords.WithLabelValues(l.Provider, "published").Add(float64(res.published))
+	m.SyncRecords.WithLabelValues(l.Provider, "rejected").Add(float64(res.rejected))
+}
