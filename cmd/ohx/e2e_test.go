@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +73,7 @@ func newE2E(t *testing.T, dbURL string) *e2e {
 	target, _ := url.Parse(fhirURL)
 	proxy := &switchProxy{rp: &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(&url.URL{Scheme: target.Scheme, Host: target.Host})
-	}}}
+	}, ErrorLog: log.New(io.Discard, "", 0)}}
 	proxySrv := httptest.NewServer(proxy)
 	t.Cleanup(proxySrv.Close)
 
@@ -214,6 +215,22 @@ func (e *e2e) count(resourceType string) (n, identifiers int) {
 	return len(b.Entry), len(ids)
 }
 
+// countCode counts the patient's Observations with code (system|code).
+func (e *e2e) countCode(code string) int {
+	e.t.Helper()
+	u := fmt.Sprintf("%s/Observation?subject=Patient/%s&code=%s&_count=5000", e.fhir, e.patient, url.QueryEscape(code))
+	resp, err := http.Get(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct{ Entry []json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		e.t.Fatal(err)
+	}
+	return len(b.Entry)
+}
+
 func (e *e2e) observations() int {
 	e.t.Helper()
 	n, ids := e.count("Observation")
@@ -256,7 +273,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 			l := e.link()
 
 			// Backfill: subscriptions made, history published.
-			e.waitIdle(2 * time.Minute)
+			e.waitIdle(4 * time.Minute)
 			backfilled := e.observations()
 			if backfilled == 0 {
 				t.Fatalf("backfill published nothing:\n%s", logs.String())
@@ -272,21 +289,46 @@ func TestE2EWithingsPipeline(t *testing.T) {
 			if err := e.emu.GenerateNew(ctx, e.user, 1, time.Now()); err != nil {
 				t.Fatalf("notify: %v", err)
 			}
-			e.waitIdle(time.Minute)
+			e.waitIdle(3 * time.Minute)
 			afterWebhook := e.observations()
 			if afterWebhook <= backfilled {
 				t.Fatalf("webhook added nothing: %d → %d", backfilled, afterWebhook)
 			}
 
+			// A night of sleep, an ECG and more activity arrive by webhook too.
+			for _, step := range []struct {
+				appli int
+				code  string
+			}{
+				{44, "http://loinc.org|93832-4"},
+				{54, "urn:oid:2.16.840.1.113883.6.24|131328"},
+				{16, "http://loinc.org|41950-7"},
+			} {
+				before := e.countCode(step.code)
+				if err := e.emu.GenerateNew(ctx, e.user, step.appli, time.Now()); err != nil {
+					t.Fatalf("appli %d: %v", step.appli, err)
+				}
+				e.waitIdle(3 * time.Minute)
+				if after := e.countCode(step.code); after <= before && step.appli != 16 || after == 0 {
+					t.Errorf("appli %d: %s Observations %d → %d", step.appli, step.code, before, after)
+				}
+			}
+			afterWebhook = e.observations()
+
 			// The same notification five times: no duplicates.
-			last := e.emu.Deliveries()[len(e.emu.Deliveries())-1]
+			var last withingstest.Delivery
+			for _, d := range e.emu.Deliveries() {
+				if d.Form.Get("appli") == "1" {
+					last = d
+				}
+			}
 			for range 5 {
 				if err := e.emu.SendNotification(ctx, e.user, 1, url.Values{"startdate": {last.Form.Get("startdate")},
 					"enddate": {last.Form.Get("enddate")}}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			e.waitIdle(time.Minute)
+			e.waitIdle(3 * time.Minute)
 			if n := e.observations(); n != afterWebhook {
 				t.Errorf("repeated notifications changed the count: %d → %d", afterWebhook, n)
 			}
@@ -298,7 +340,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 			}
 			time.Sleep(1500 * time.Millisecond) // let the job fail and be retried at least once
 			e.proxy.down.Store(false)
-			e.waitIdle(time.Minute)
+			e.waitIdle(3 * time.Minute)
 			afterOutage := e.observations()
 			if afterOutage <= afterWebhook {
 				t.Fatalf("blood pressure lost during the outage: %d → %d", afterWebhook, afterOutage)
@@ -311,7 +353,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 			if err := e.emu.GenerateNew(ctx, e.user, 1, time.Now().Add(time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			e.waitIdle(time.Minute)
+			e.waitIdle(3 * time.Minute)
 			if n := e.observations(); n <= afterOutage {
 				t.Errorf("weigh-in lost in the provider storm: %d → %d", afterOutage, n)
 			}
@@ -358,7 +400,7 @@ func TestE2EWorkerKilledMidJob(t *testing.T) {
 		_ = worker.Process.Signal(syscall.SIGTERM)
 		_ = worker.Wait()
 	}()
-	e.waitIdle(2 * time.Minute)
+	e.waitIdle(4 * time.Minute)
 	if n := e.observations(); n == 0 {
 		t.Fatal("nothing published after the rescue")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,5 +338,42 @@ func TestConvertThroughRun(t *testing.T) {
 	code, out, errOut = runCmd(t, nil, "convert", "--provider", "withings", "--source", "getmeas", "--patient", "p", "/dev/null")
 	if code == 0 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || strings.Contains(errOut, "convert: convert:") {
 		t.Errorf("empty input: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestEmulateWithings(t *testing.T) {
+	t.Parallel()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs lockedBuffer
+	go func() {
+		done <- run(ctx, []string{"ohx", "emulate", "withings", "--addr", addr, "--user", "77"}, envOf(nil), strings.NewReader(""), &logs, &logs)
+	}()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	authURL := "http://" + addr + "/oauth2_user/authorize2?response_type=code&client_id=ohx-demo&state=s1&scope=user.info&redirect_uri=" +
+		url.QueryEscape("http://ohx.local/social/complete/withings/")
+	var resp *http.Response
+	var err error
+	for range 100 {
+		if resp, err = c.Get(authURL); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("emulator never answered: %v\n%s", err, logs.String())
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" || loc.Query().Get("state") != "s1" {
+		t.Errorf("authorize: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("emulate exited %d:\n%s", code, logs.String())
+	}
+	if code, _, _ := runCmd(t, nil, "emulate", "fitbit"); code != 2 {
+		t.Errorf("unknown emulator: exit %d", code)
 	}
 }

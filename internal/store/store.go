@@ -65,11 +65,28 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.sql.PingContext(pingCtx); err != nil {
+	if err := db.ping(pingCtx); err != nil {
 		db.sql.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
+}
+
+// ping connects, retrying while SQLite is busy: switching a new file to
+// WAL needs a lock that SQLite refuses at once, without waiting out the busy
+// timeout, when another process opens the same file at that moment.
+func (db *DB) ping(ctx context.Context) error {
+	for {
+		err := db.sql.PingContext(ctx)
+		if err == nil || db.engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func openSQLite(path string) (*sql.DB, error) {

@@ -9,12 +9,15 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,6 +87,11 @@ func Engines() []Engine {
 // http://127.0.0.1:8104/fhir). It skips (or fails, with
 // OHX_TEST_REQUIRE_FHIR=1) when OHX_TEST_FHIR_URL is unset or the server
 // does not answer.
+//
+// The test server is one Node process whose searches scan every stored
+// resource, so test binaries take turns: the first call in a binary waits
+// for an exclusive lock on the server, held until the binary exits, and
+// then empties the server.
 func FHIRURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("OHX_TEST_FHIR_URL")
@@ -91,7 +99,10 @@ func FHIRURL(t testing.TB) string {
 		missing(t, "OHX_TEST_REQUIRE_FHIR", "OHX_TEST_FHIR_URL is not set")
 		return ""
 	}
-	c := &http.Client{Timeout: 5 * time.Second}
+	if err := fhirTurn(base); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	c := &http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Get(base + "/metadata")
 	if err != nil {
 		missing(t, "OHX_TEST_REQUIRE_FHIR", "FHIR test server does not answer: "+err.Error())
@@ -99,6 +110,40 @@ func FHIRURL(t testing.TB) string {
 	}
 	resp.Body.Close()
 	return base
+}
+
+// fhirLock is this test binary's turn on the FHIR test server. It is
+// process-wide on purpose: the lock it holds is process-wide too.
+var fhirLock struct {
+	once sync.Once
+	file *os.File // kept reachable: its finalizer would close it and unlock
+	err  error
+}
+
+// fhirTurn waits for this binary's turn on the server at base, once, and
+// empties the server when the turn starts. The lock file is released by the
+// kernel when the process exits.
+func fhirTurn(base string) error {
+	fhirLock.once.Do(func() {
+		sum := sha256.Sum256([]byte(base))
+		path := filepath.Join(os.TempDir(), "ohx-fhir-test-"+hex.EncodeToString(sum[:6])+".lock")
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			fhirLock.err = err
+			return
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			fhirLock.err = err
+			return
+		}
+		fhirLock.file = f // stays open, and locked, until the process exits
+		c := &http.Client{Timeout: 60 * time.Second}
+		resp, err := c.Post(base+"/$reset", "application/fhir+json", nil)
+		if err == nil {
+			resp.Body.Close()
+		}
+	})
+	return fhirLock.err
 }
 
 func missing(t testing.TB, requireVar, why string) {

@@ -1,13 +1,14 @@
 package fhirtest
 
 import (
+	"github.com/ohx-health/ohx/internal/testenv"
+
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 )
@@ -17,14 +18,7 @@ import (
 // unless OHX_TEST_REQUIRE_FHIR=1, which CI sets so a missing server fails.
 func ServerURL(t testing.TB) string {
 	t.Helper()
-	base := strings.TrimRight(os.Getenv("OHX_TEST_FHIR_URL"), "/")
-	if base == "" {
-		if os.Getenv("OHX_TEST_REQUIRE_FHIR") == "1" {
-			t.Fatal("OHX_TEST_REQUIRE_FHIR=1 but OHX_TEST_FHIR_URL is empty")
-		}
-		t.Skip("OHX_TEST_FHIR_URL not set; skipping FHIR server test")
-	}
-	return base
+	return strings.TrimRight(testenv.FHIRURL(t), "/")
 }
 
 // EntryResult is one entry of a batch-response or transaction-response.
