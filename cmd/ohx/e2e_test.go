@@ -141,7 +141,7 @@ func (e *e2e) link() store.Link {
 
 // consent follows an authorize URL like a browser and returns the query of
 // the redirect back to ohx.
-func consent(t *testing.T, authURL string) url.Values {
+func consent(t testing.TB, authURL string) url.Values {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(authURL)
@@ -415,17 +415,24 @@ func TestE2EWorkerKilledMidJob(t *testing.T) {
 
 func (e *e2e) startWorker() *exec.Cmd {
 	e.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = []string{"OHX_E2E_CHILD=1", "OHX_E2E_ARGS=serve --role worker", "PATH=" + os.Getenv("PATH")}
-	for k, v := range e.vars {
+	return startChild(e.t, e.vars, "serve --role worker")
+}
+
+// startChild runs `ohx ARGS` as a child process (this test binary, see
+// TestMain) with vars as its whole configuration and a port of its own.
+func startChild(tb testing.TB, vars map[string]string, args string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = []string{"OHX_E2E_CHILD=1", "OHX_E2E_ARGS=" + args, "PATH=" + os.Getenv("PATH")}
+	for k, v := range vars {
 		if k == "OHX_HTTP_ADDR" {
-			v = freeAddr(e.t)
+			v = freeAddr(tb)
 		}
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return cmd
 }

@@ -40,14 +40,14 @@ func (l *lockedBuffer) String() string {
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func runCmd(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+func runCmd(t testing.TB, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut lockedBuffer
 	code := run(context.Background(), append([]string{"ohx"}, args...), envOf(vars), strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +59,7 @@ func freeAddr(t *testing.T) string {
 
 // serveUntilCancelled starts `ohx serve` through run and returns a stop
 // function that cancels it (as SIGTERM would) and returns its exit status.
-func serveUntilCancelled(t *testing.T, vars map[string]string, args ...string) (stop func() int, logs *lockedBuffer) {
+func serveUntilCancelled(t testing.TB, vars map[string]string, args ...string) (stop func() int, logs *lockedBuffer) {
 	t.Helper()
 	if vars["OHX_FHIR_OUTPUT_DIR"] == "" {
 		vars["OHX_FHIR_OUTPUT_DIR"] = t.TempDir()

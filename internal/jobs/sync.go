@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -138,24 +139,46 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 		return res, err
 	}
 	res.cursor = next
-	var rejected error
-	for _, b := range batches {
-		b.Measurements = slices.DeleteFunc(b.Measurements, func(m health.Measurement) bool {
-			return slices.Contains(excluded, string(m.Kind))
-		})
-		res.fetched += int64(len(b.Measurements) + len(b.Devices))
-		if err := w.publish(ctx, l, b, &res); err != nil {
-			if health.KindOf(err) != health.KindRejected {
-				return res, err
-			}
-			rejected = err // keep going: other records are fine
+	merged := mergeBatches(batches)
+	merged.Measurements = slices.DeleteFunc(merged.Measurements, func(m health.Measurement) bool {
+		return slices.Contains(excluded, string(m.Kind))
+	})
+	res.fetched = int64(len(merged.Measurements) + len(merged.Devices))
+	if err := w.publish(ctx, l, merged, &res); err != nil {
+		if health.KindOf(err) != health.KindRejected {
+			return res, err
 		}
-	}
-	if rejected != nil {
+		// Rejected records are counted and reported; retrying cannot help.
 		w.logger.WarnContext(ctx, "FHIR server rejected records", "link_id", l.ID, "group", a.Group,
-			"rejected", res.rejected, "error", rejected)
+			"rejected", res.rejected, "error", err)
 	}
 	return res, nil
+}
+
+// mergeBatches joins the pages and windows of one sync into one batch, so
+// that the whole sync is mapped once and published in
+// ceil(resources / bundle size) requests.
+func mergeBatches(batches []health.Batch) health.Batch {
+	var out health.Batch
+	var sources []string
+	for _, b := range batches {
+		out.Measurements = append(out.Measurements, b.Measurements...)
+		out.Devices = append(out.Devices, b.Devices...)
+		out.Provider = cmpOrString(out.Provider, b.Provider)
+		out.TimeZone = cmpOrString(out.TimeZone, b.TimeZone)
+		if b.Source != "" && !slices.Contains(sources, b.Source) {
+			sources = append(sources, b.Source)
+		}
+	}
+	out.Source = strings.Join(sources, ",")
+	return out
+}
+
+func cmpOrString[T ~string](a, b T) T {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // prepare reads the stored cursor and the provider's excluded data types.
