@@ -178,6 +178,20 @@ func (mp *Mapper) rhythm(c health.Classification) (*CodeableConcept, []CodeableC
 
 // formatSample appends v in the shortest form that reads back exactly.
 func formatSample(b []byte, v float64) []byte {
+	// Most samples are small whole numbers (beats per minute, steps, SpO2):
+	// write their digits directly, which is several times faster than strconv.
+	if v >= 0 && v < 1000 {
+		if n := int(v); float64(n) == v {
+			switch {
+			case n < 10:
+				return append(b, byte('0'+n))
+			case n < 100:
+				return append(b, byte('0'+n/10), byte('0'+n%10))
+			default:
+				return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
+			}
+		}
+	}
 	if v == float64(int64(v)) && v > -1e15 && v < 1e15 {
 		return strconv.AppendInt(b, int64(v), 10)
 	}

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ohx-health/ohx/internal/health"
@@ -83,18 +84,22 @@ func sampleInterval(d time.Duration) (float64, string) {
 // sampledData renders values as SampledData.data, "E" for a gap, and reports
 // whether any sample was present.
 func sampledData(values []float64) (string, bool) {
-	b := make([]byte, 0, len(values)*4)
+	// A strings.Builder hands its buffer over as the string, so the data is
+	// never copied after it is written.
+	var sb strings.Builder
+	sb.Grow(len(values) * 4)
+	var scratch [32]byte
 	any := false
 	for i, v := range values {
 		if i > 0 {
-			b = append(b, ' ')
+			sb.WriteByte(' ')
 		}
 		if health.IsGap(v) {
-			b = append(b, 'E')
+			sb.WriteByte('E')
 			continue
 		}
 		any = true
-		b = formatSample(b, v)
+		sb.Write(formatSample(scratch[:0], v))
 	}
-	return string(b), any
+	return sb.String(), any
 }
