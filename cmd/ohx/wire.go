@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ohx-health/ohx/internal/breaker"
 	"github.com/ohx-health/ohx/internal/config"
 	"github.com/ohx-health/ohx/internal/fhir"
 	"github.com/ohx-health/ohx/internal/httpapi"
@@ -46,7 +47,9 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 	m := metrics.New(reg, metrics.Build{Version: version, Commit: buildCommit()}, counts, logger)
 	opts := cfg.FHIR
 	opts.Version = version
+	checks := map[string]func(context.Context) error{"fhir": sink.Check}
 	pipeline := &jobs.Pipeline{Fetchers: map[string]jobs.Fetcher{}, Subscribers: map[string]jobs.Subscriber{},
+		Breakers:  map[string]*breaker.Breaker{},
 		Callbacks: map[string]string{}, Mapper: fhir.New(opts), Sink: sink, Metrics: m, Now: time.Now,
 		MaxSnooze: cfg.MaxSnooze}
 	a := &app{sink: sink}
@@ -62,6 +65,12 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 		pipeline.Fetchers["withings"], providers["withings"] = f, oauth
 		pipeline.Subscribers["withings"] = &withings.Subscriber{Client: f.Priority, Tokens: tokens, CallbackURL: callback}
 		pipeline.Callbacks["withings"] = callback
+		b := breaker.New("withings", 5, 30*time.Second)
+		pipeline.Breakers["withings"] = b
+		checks["provider_withings"] = b.Check
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ohx_provider_breaker_state",
+			Help:        "Circuit breaker of a provider: 0 closed, 1 half-open, 2 open.",
+			ConstLabels: prometheus.Labels{"provider": "withings"}}, b.Gauge))
 		webhook = &httpapi.WithingsWebhook{Token: cfg.Withings.WebhookToken}
 	}
 	a.queue, err = jobs.NewClient(db, jobs.Config{Logger: logger, Work: role != roleWeb, Workers: cfg.Workers,
@@ -74,7 +83,7 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 	a.handler = httpapi.NewServer(httpapi.Deps{
 		Logger: logger, DB: db, Metrics: m, Gatherer: reg, ProbesOnly: role == roleWorker, Queue: a.queue, Withings: webhook,
 		QueueCheck: func(ctx context.Context) error { _, err := jobs.QueueCounts(ctx, db); return err },
-		Checks:     map[string]func(context.Context) error{"fhir": sink.Check},
+		Checks:     checks,
 	})
 	return a, nil
 }

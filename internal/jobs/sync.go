@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ohx-health/ohx/internal/breaker"
 	"github.com/ohx-health/ohx/internal/fhir"
 	"github.com/ohx-health/ohx/internal/health"
 	"github.com/ohx-health/ohx/internal/metrics"
@@ -82,6 +83,9 @@ type Pipeline struct {
 	Sink        publish.Sink
 	Metrics     *metrics.Metrics
 	Now         func() time.Time
+	// Breakers guard each provider: after a run of failures, syncs fail
+	// fast (and retry later) instead of piling onto a provider that is down.
+	Breakers map[string]*breaker.Breaker
 	// MaxSnooze caps how long a job waits for a spent provider quota
 	// before trying again; zero takes the provider's hint as it is.
 	MaxSnooze time.Duration
@@ -134,7 +138,17 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 		end = w.p.Now()
 		start = end.Add(-7 * 24 * time.Hour)
 	}
-	batches, next, err := f.Fetch(ctx, l.ID, a.Group, start, end, cursor, a.Trigger == TriggerInitial)
+	var batches []health.Batch
+	var next string
+	fetch := func(ctx context.Context) (err error) {
+		batches, next, err = f.Fetch(ctx, l.ID, a.Group, start, end, cursor, a.Trigger == TriggerInitial)
+		return err
+	}
+	if b := w.p.Breakers[l.Provider]; b != nil {
+		err = b.Do(ctx, fetch)
+	} else {
+		err = fetch(ctx)
+	}
 	if err != nil {
 		return res, err
 	}
