@@ -215,6 +215,38 @@ func (e *e2e) count(resourceType string) (n, identifiers int) {
 	return len(b.Entry), len(ids)
 }
 
+type association struct{ status, end string }
+
+// associations lists the patient's DeviceAssociations.
+func (e *e2e) associations() []association {
+	e.t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/DeviceAssociation?subject=Patient/%s&_count=500", e.fhir, e.patient))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				Status struct{ Coding []struct{ Code string } }
+				Period struct{ End string }
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		e.t.Fatal(err)
+	}
+	var out []association
+	for _, en := range b.Entry {
+		a := association{end: en.Resource.Period.End}
+		if len(en.Resource.Status.Coding) > 0 {
+			a.status = en.Resource.Status.Coding[0].Code
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // countCode counts the patient's Observations with code (system|code).
 func (e *e2e) countCode(code string) int {
 	e.t.Helper()
@@ -361,13 +393,39 @@ func TestE2EWithingsPipeline(t *testing.T) {
 				t.Errorf("ohx exceeded the Withings quota %d times", r)
 			}
 
-			// The user unlinks at Withings: the link is revoked, tokens shredded.
+			// The devices are associated with the patient.
+			assoc := e.associations()
+			if len(assoc) == 0 {
+				t.Fatal("no DeviceAssociation published")
+			}
+			for _, a := range assoc {
+				if a.status != "attached" || a.end != "" {
+					t.Errorf("association before unlink: %+v", a)
+				}
+			}
+
+			// The user unlinks at Withings: the link is revoked, tokens shredded,
+			// the associations ended; the observations stay.
+			before := e.observations()
 			if err := e.emu.SendNotification(ctx, e.user, 46, url.Values{"action": {"unlink"}}); err != nil {
 				t.Fatal(err)
 			}
 			got := e.linkState(l.ID)
 			if got.Status != store.LinkRevoked || got.Token.Data != nil {
 				t.Errorf("after provider unlink: status %s, token present %v", got.Status, got.Token.Data != nil)
+			}
+			e.waitIdle(3 * time.Minute)
+			after := e.associations()
+			if len(after) != len(assoc) {
+				t.Errorf("%d associations after unlink, %d before", len(after), len(assoc))
+			}
+			for _, a := range after {
+				if a.status != "unknown" || a.end == "" {
+					t.Errorf("association after unlink: %+v", a)
+				}
+			}
+			if n := e.observations(); n != before {
+				t.Errorf("unlink changed the observations: %d → %d", before, n)
 			}
 		})
 	}

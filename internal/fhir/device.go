@@ -9,6 +9,10 @@ import (
 // SystemDeviceAssociationStatus is the R5 DeviceAssociation status CodeSystem.
 const SystemDeviceAssociationStatus = "http://hl7.org/fhir/deviceassociation-status"
 
+// SystemDeviceAssociationStatusReason is the R5 DeviceAssociation status
+// reason CodeSystem.
+const SystemDeviceAssociationStatusReason = "http://hl7.org/fhir/deviceassociation-status-reason"
+
 // deviceSystem is the Device identifier system, the original service's, kept
 // in both modes so Devices it wrote are found and updated, not duplicated.
 func deviceSystem(p health.Provider) string { return "https://api." + string(p) + ".com/device-id" }
@@ -39,9 +43,34 @@ func (mp *Mapper) device(j *job, d *health.Device, i int) error {
 		return nil
 	}
 	j.devices[d.ID] = true
+	if !d.Ended.IsZero() {
+		// Only the association changes; the Device keeps what was
+		// published of it, and history is never deleted.
+		j.out = append(j.out, mp.endedAssociation(j, d))
+		return nil
+	}
 	dev := mp.deviceResource(j, d)
 	j.out = append(j.out, dev, mp.association(j, d, dev.ID))
 	return nil
+}
+
+// endedAssociation is the association of a device the patient no longer
+// uses: R5 has no "detached" status, so the status is unknown, the reason
+// disconnected, and the period ends. It refers to the Device by identifier
+// in conditional-create mode, where the Device's id is the server's.
+func (mp *Mapper) endedAssociation(j *job, d *health.Device) *DeviceAssociation {
+	deviceID := DeviceID(string(d.Provider), d.ID)
+	a := mp.association(j, d, deviceID)
+	if mp.opts.BundleMethod == MethodConditionalCreate {
+		a.Device = Reference{Identifier: &Identifier{System: deviceSystem(d.Provider), Value: d.ID}}
+	}
+	a.Status = CodeableConcept{Coding: []Coding{{System: SystemDeviceAssociationStatus, Code: "unknown", Display: "Unknown"}}}
+	a.StatusReason = []CodeableConcept{{Coding: []Coding{{System: SystemDeviceAssociationStatusReason, Code: "disconnected", Display: "Disconnected"}}}}
+	if a.Period == nil {
+		a.Period = &Period{}
+	}
+	a.Period.End = fhirTime(d.Ended)
+	return a
 }
 
 func (mp *Mapper) deviceResource(j *job, d *health.Device) *Device {

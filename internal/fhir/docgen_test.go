@@ -193,9 +193,11 @@ const shapesText = `### Shapes
   zone, otherwise a date-only Period (start = end = the date), which FHIR reads as that whole day.
 * **Device**: identifier, displayName, manufacturer, modelNumber, type, version (firmware), property battery level
   (%). **DeviceAssociation**: device, subject, status ` + "`attached`" + ` (` + SystemDeviceAssociationStatus + `),
-  category "Home use", period.start = the first session when known. An Observation references its Device literally
-  when the Device is in the same publication, otherwise by identifier (so it never dangles and never overwrites a fuller
-  Device with a stub).
+  category "Home use", period.start = the first session when known. When the provider stops listing a device, or the
+  patient unlinks, the association alone is re-published with status ` + "`unknown`" + ` (R5 has no "detached"),
+  statusReason ` + "`disconnected`" + ` (` + SystemDeviceAssociationStatusReason + `) and period.end; nothing is
+  deleted. An Observation references its Device literally when the Device is in the same publication, otherwise by
+  identifier (so it never dangles and never overwrites a fuller Device with a stub).
 * **Provenance**: one per Bundle, targeting every resource in it; agent = ohx and its version (type assembler); entity
   = the provider call (identifier ` + "`" + SystemOHXSource + "|{provider}:{source}`" + `); recorded = publication time.
   Switch off with ` + "`OHX_FHIR_PROVENANCE=false`" + `.

@@ -147,6 +147,7 @@ type DeviceAssociation struct {
 	Device       Reference         `json:"device"`
 	Category     []CodeableConcept `json:"category,omitempty"`
 	Status       CodeableConcept   `json:"status"`
+	StatusReason []CodeableConcept `json:"statusReason,omitempty"`
 	Subject      *Reference        `json:"subject,omitempty"`
 	Period       *Period           `json:"period,omitempty"`
 }

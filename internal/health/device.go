@@ -48,4 +48,8 @@ type Device struct {
 	LastSession  time.Time
 	// TimeZone is the device's IANA time zone, when reported.
 	TimeZone string
+	// Ended, when set, is when the device stopped being this patient's: the
+	// provider no longer lists it, or the patient unlinked the account. The
+	// mapping then ends the association instead of describing the device.
+	Ended time.Time
 }

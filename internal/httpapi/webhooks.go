@@ -97,11 +97,15 @@ func acceptWithings(r *http.Request, d Deps, n withings.Notification) (outcome s
 		}
 		if n.Appli == withings.AppliUser && (n.Action == "unlink" || n.Action == "delete") {
 			outcome = "revoked"
+			// Stop syncing now; the unlink job ends the device associations.
 			if err := tx.SetLinkStatus(ctx, l.ID, store.LinkRevoked); err != nil {
 				return err
 			}
-			return tx.AddAudit(ctx, store.AuditEvent{Actor: "provider:withings", Action: "link.revoked_by_provider",
-				PatientID: l.PatientID, LinkID: l.ID, Provider: "withings", Detail: "Withings notified action " + n.Action})
+			if err := tx.AddAudit(ctx, store.AuditEvent{Actor: "provider:withings", Action: "link.revoked_by_provider",
+				PatientID: l.PatientID, LinkID: l.ID, Provider: "withings", Detail: "Withings notified action " + n.Action}); err != nil {
+				return err
+			}
+			return jobs.EnqueueUnlink(ctx, d.Queue, tx, l.ID, "provider:withings")
 		}
 		groups := withings.GroupsOf(n.Appli)
 		if len(groups) == 0 {

@@ -103,6 +103,7 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 	if cfg.Pipeline != nil {
 		river.AddWorker(workers, &syncWorker{db: db, p: cfg.Pipeline, logger: cfg.Logger})
 		river.AddWorker(workers, &syncAllWorker{db: db, p: cfg.Pipeline, interval: cfg.SyncInterval, logger: cfg.Logger})
+		river.AddWorker(workers, &unlinkWorker{db: db, p: cfg.Pipeline, logger: cfg.Logger})
 		river.AddWorker(workers, &subscribeWorker{db: db, subscribers: cfg.Pipeline.Subscribers,
 			callbacks: cfg.Pipeline.Callbacks, maxSnooze: cfg.Pipeline.MaxSnooze, logger: cfg.Logger})
 	}

@@ -18,6 +18,8 @@ type Subscriber interface {
 	// Subscribe reconciles the link's subscriptions and returns the topics
 	// now subscribed.
 	Subscribe(ctx context.Context, linkID int64) ([]string, error)
+	// Unsubscribe removes every subscription of the link.
+	Unsubscribe(ctx context.Context, linkID int64) error
 }
 
 // SubscribeArgs asks for a link's webhook subscriptions to be created or

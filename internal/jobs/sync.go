@@ -120,6 +120,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 type syncResult struct {
 	fetched, published, rejected int64
 	cursor                       string
+	devicesSeen, devicesEnded    []string // of a devices sync, once published
 }
 
 func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncResult, error) {
@@ -158,6 +159,18 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 		return slices.Contains(excluded, string(m.Kind))
 	})
 	res.fetched = int64(len(merged.Measurements) + len(merged.Devices))
+	if a.Group == "devices" {
+		if err := w.endMissingDevices(ctx, l, &merged); err != nil {
+			return res, err
+		}
+	}
+	for _, d := range merged.Devices {
+		if d.Ended.IsZero() {
+			res.devicesSeen = append(res.devicesSeen, d.ID)
+		} else {
+			res.devicesEnded = append(res.devicesEnded, d.ID)
+		}
+	}
 	if err := w.publish(ctx, l, merged, &res); err != nil {
 		if health.KindOf(err) != health.KindRejected {
 			return res, err
@@ -167,6 +180,28 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 			"rejected", res.rejected, "error", err)
 	}
 	return res, nil
+}
+
+// endMissingDevices adds to a device listing the devices the provider no
+// longer lists, marked ended, so the same publication ends their
+// associations; the store learns the new listing only once it is published
+// (see record).
+func (w *syncWorker) endMissingDevices(ctx context.Context, l store.Link, b *health.Batch) error {
+	var active []string
+	if err := w.db.InTx(ctx, func(tx *store.Tx) (err error) { active, err = tx.ActiveDevices(ctx, l.ID); return err }); err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, d := range b.Devices {
+		listed[d.ID] = true
+	}
+	now := w.p.Now().UTC()
+	for _, id := range active {
+		if !listed[id] {
+			b.Devices = append(b.Devices, health.Device{Provider: health.Provider(l.Provider), ID: id, Ended: now})
+		}
+	}
+	return nil
 }
 
 // mergeBatches joins the pages and windows of one sync into one batch, so
@@ -256,6 +291,14 @@ func (w *syncWorker) record(ctx context.Context, l store.Link, a SyncArgs, res s
 	err := w.db.InTx(rctx, func(tx *store.Tx) error {
 		if err := tx.RecordSync(rctx, l.ID, a.Group, o); err != nil {
 			return err
+		}
+		if runErr == nil && a.Group == "devices" {
+			if err := tx.MarkDevicesSeen(rctx, l.ID, res.devicesSeen); err != nil {
+				return err
+			}
+			if err := tx.EndDevices(rctx, l.ID, res.devicesEnded); err != nil {
+				return err
+			}
 		}
 		if a.Trigger == TriggerInitial && runErr == nil {
 			return tx.RecordBackfillProgress(rctx, l.ID, a.Group, a.Start)

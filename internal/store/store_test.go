@@ -428,3 +428,44 @@ func TestRefreshLease(t *testing.T) {
 		}
 	})
 }
+
+func TestLinkDevices(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			p, err := tx.EnsurePatient(ctx, "ehr-dev")
+			if err != nil {
+				return err
+			}
+			l, err := tx.CreateLink(ctx, p.ID, "withings", "9", "", store.SealedToken{KeyID: "k", Data: []byte{1}})
+			if err != nil {
+				return err
+			}
+			if err := tx.MarkDevicesSeen(ctx, l.ID, []string{"a", "b", "c"}); err != nil {
+				return err
+			}
+			if err := tx.EndDevices(ctx, l.ID, []string{"b"}); err != nil {
+				return err
+			}
+			got, err := tx.ActiveDevices(ctx, l.ID)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff([]string{"a", "c"}, got); diff != "" {
+				t.Errorf("after ending b (-want +got):\n%s", diff)
+			}
+			if err := tx.MarkDevicesSeen(ctx, l.ID, []string{"b"}); err != nil {
+				return err
+			}
+			got, err = tx.ActiveDevices(ctx, l.ID)
+			if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
+				t.Errorf("after b came back (-want +got):\n%s", diff)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

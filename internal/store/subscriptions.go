@@ -58,3 +58,11 @@ func (tx *Tx) DeleteSubscription(ctx context.Context, linkID int64, topic string
 	}
 	return nil
 }
+
+// DeleteSubscriptions forgets every subscription of a link.
+func (tx *Tx) DeleteSubscriptions(ctx context.Context, linkID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE link_id = $1`, linkID); err != nil {
+		return fmt.Errorf("delete subscriptions: %w", err)
+	}
+	return nil
+}
