@@ -104,22 +104,7 @@ func (tx *Tx) LiveLinkByExternalUser(ctx context.Context, provider, externalUser
 // LinksOfPatient lists every link of a patient, newest first, revoked
 // ones included.
 func (tx *Tx) LinksOfPatient(ctx context.Context, patientID int64) ([]Link, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+linkColumns+`
-		FROM links l JOIN patients p ON p.id = l.patient_id
-		WHERE l.patient_id = $1 ORDER BY l.linked_at DESC, l.id DESC`, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("list links: %w", err)
-	}
-	defer rows.Close()
-	var out []Link
-	for rows.Next() {
-		l, err := scanLink(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return tx.queryLinks(ctx, "list links", `WHERE l.patient_id = $1 ORDER BY l.linked_at DESC, l.id DESC`, patientID)
 }
 
 // ErrStaleToken means another worker replaced the token set first: the
@@ -164,32 +149,23 @@ func (tx *Tx) SetLinkStatus(ctx context.Context, linkID int64, status LinkStatus
 // LinksSealedWithOtherKey returns up to limit links whose tokens were
 // sealed with a key other than keyID, for key rotation.
 func (tx *Tx) LinksSealedWithOtherKey(ctx context.Context, keyID string, limit int) ([]Link, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+linkColumns+`
-		FROM links l JOIN patients p ON p.id = l.patient_id
-		WHERE l.token_sealed IS NOT NULL AND l.token_key_id <> $1 ORDER BY l.id LIMIT $2`, keyID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list links to re-seal: %w", err)
-	}
-	defer rows.Close()
-	var out []Link
-	for rows.Next() {
-		l, err := scanLink(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return tx.queryLinks(ctx, "list links to re-seal",
+		`WHERE l.token_sealed IS NOT NULL AND l.token_key_id <> $1 ORDER BY l.id LIMIT $2`, keyID, limit)
 }
 
 // ActiveLinks returns up to limit active links with ids above afterID, in
 // id order, for periodic work that pages through every link.
 func (tx *Tx) ActiveLinks(ctx context.Context, afterID int64, limit int) ([]Link, error) {
+	return tx.queryLinks(ctx, "list active links", `WHERE l.status = 'active' AND l.id > $1 ORDER BY l.id LIMIT $2`, afterID, limit)
+}
+
+// queryLinks runs a link query with the given WHERE/ORDER clause; op names
+// it in errors.
+func (tx *Tx) queryLinks(ctx context.Context, op, clause string, args ...any) ([]Link, error) {
 	rows, err := tx.tx.QueryContext(ctx, `SELECT `+linkColumns+`
-		FROM links l JOIN patients p ON p.id = l.patient_id
-		WHERE l.status = 'active' AND l.id > $1 ORDER BY l.id LIMIT $2`, afterID, limit)
+		FROM links l JOIN patients p ON p.id = l.patient_id `+clause, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list active links: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	var out []Link
