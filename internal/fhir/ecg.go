@@ -1,8 +1,6 @@
 package fhir
 
 import (
-	"strconv"
-
 	"github.com/ohx-health/ohx/internal/health"
 )
 
@@ -44,19 +42,12 @@ func (mp *Mapper) ecg(j *job, m *health.Measurement, row *mapping) {
 // provider's scale as factor, so the physical value is data × factor in the
 // origin's unit, exactly as recorded.
 func waveform(e *health.ECG) *SampledData {
-	b := make([]byte, 0, len(e.Samples)*5)
-	for i, s := range e.Samples {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendInt(b, int64(s), 10)
-	}
 	sd := &SampledData{
 		Origin:       Quantity{Value: 0, Unit: unitText(e.ScaleUnit), System: SystemUCUM, Code: e.ScaleUnit},
 		Interval:     1000 / e.SamplingRate,
 		IntervalUnit: "ms",
 		Dimensions:   1,
-		Data:         string(b),
+		Data:         IntSamples(e.Samples),
 	}
 	if e.Scale != 0 && e.Scale != 1 {
 		sd.Factor = e.Scale

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/ohx-health/ohx/internal/health"
@@ -61,13 +60,6 @@ func legacyWaveform(e *health.ECG) *LegacySampledData {
 	if e.ScaleUnit == "mV" {
 		factor *= 1000
 	}
-	b := make([]byte, 0, len(e.Samples)*5)
-	for i, s := range e.Samples {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendInt(b, int64(s), 10)
-	}
 	return &LegacySampledData{
 		Origin:       LegacyQuantity{0, "uV", SystemUCUM, "uV"},
 		Interval:     PyFloat(1000 / e.SamplingRate),
@@ -76,7 +68,7 @@ func legacyWaveform(e *health.ECG) *LegacySampledData {
 		LowerLimit:   -3300,
 		UpperLimit:   3300,
 		Dimensions:   1,
-		Data:         string(b),
+		Data:         IntSamples(e.Samples),
 	}
 }
 

@@ -53,7 +53,7 @@ type LegacySampledData struct {
 	LowerLimit   int            `json:"lowerLimit"`
 	UpperLimit   int            `json:"upperLimit"`
 	Dimensions   int            `json:"dimensions"`
-	Data         string         `json:"data"`
+	Data         Samples        `json:"data"`
 }
 
 // LegacyComponent is the original's Observation.component.

@@ -191,9 +191,9 @@ func TestECGWaveformNotTruncated(t *testing.T) {
 		var data string
 		switch o := res[0].(type) {
 		case *Observation:
-			data = o.Component[0].ValueSampledData.Data
+			data = o.Component[0].ValueSampledData.Data.String()
 		case *LegacyObservation:
-			data = o.Component[0].ValueSampledData.Data
+			data = o.Component[0].ValueSampledData.Data.String()
 		}
 		if n := len(strings.Fields(data)); n != len(samples) {
 			t.Errorf("%s: waveform has %d samples, want %d", mode, n, len(samples))

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"strings"
 	"time"
 
 	"github.com/ohx-health/ohx/internal/health"
@@ -55,7 +54,7 @@ func (mp *Mapper) hourly(j *job, m *health.Measurement, row *mapping) {
 		hour := first.Truncate(time.Hour)
 		n := int((hour.Add(time.Hour).Sub(first) + s.Interval - 1) / s.Interval)
 		end := min(i+max(n, 1), len(s.Values))
-		if b, ok := sampledData(s.Values[i:end]); ok {
+		if values := s.Values[i:end]; anySample(values) {
 			o := mp.base(j, m, row, sampleSuffix(hour, "20060102T15Z"))
 			o.EffectiveDateTime = ""
 			o.EffectivePeriod = &Period{Start: fhirTime(s.At(i)), End: fhirTime(s.At(end))}
@@ -64,7 +63,7 @@ func (mp *Mapper) hourly(j *job, m *health.Measurement, row *mapping) {
 				Interval:     interval,
 				IntervalUnit: unit,
 				Dimensions:   1,
-				Data:         b,
+				Data:         SeriesSamples(values),
 			}
 			j.out = append(j.out, o)
 		}
@@ -79,27 +78,4 @@ func sampleInterval(d time.Duration) (float64, string) {
 		return d.Seconds(), "s"
 	}
 	return float64(d) / float64(time.Millisecond), "ms"
-}
-
-// sampledData renders values as SampledData.data, "E" for a gap, and reports
-// whether any sample was present.
-func sampledData(values []float64) (string, bool) {
-	// A strings.Builder hands its buffer over as the string, so the data is
-	// never copied after it is written.
-	var sb strings.Builder
-	sb.Grow(len(values) * 4)
-	var scratch [32]byte
-	any := false
-	for i, v := range values {
-		if i > 0 {
-			sb.WriteByte(' ')
-		}
-		if health.IsGap(v) {
-			sb.WriteByte('E')
-			continue
-		}
-		any = true
-		sb.Write(formatSample(scratch[:0], v))
-	}
-	return sb.String(), any
 }

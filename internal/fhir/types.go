@@ -69,7 +69,7 @@ type SampledData struct {
 	LowerLimit   *float64 `json:"lowerLimit,omitempty"`
 	UpperLimit   *float64 `json:"upperLimit,omitempty"`
 	Dimensions   int      `json:"dimensions"`
-	Data         string   `json:"data,omitempty"`
+	Data         Samples  `json:"data,omitzero"`
 }
 
 // Component is an R5 Observation.component.
