@@ -290,7 +290,13 @@ func TestE2EWithingsPipeline(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
 			e := newE2E(t, eng.URL(t))
+			e.vars["OHX_LOG_LEVEL"] = "debug" // every line is checked for secrets below
 			stop, logs := serveUntilCancelled(t, e.vars)
+			defer func() {
+				if strings.Contains(logs.String(), e.vars["OHX_WITHINGS_WEBHOOK_TOKEN"]) {
+					t.Error("the webhook secret reached the logs")
+				}
+			}()
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Logf("ohx logs:\n%s", logs.String())

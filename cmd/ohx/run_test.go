@@ -220,10 +220,21 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 func TestConfigCommandRedacts(t *testing.T) {
 	t.Parallel()
 	key, _ := seal.NewKey()
-	code, out, _ := runCmd(t, map[string]string{"OHX_ENCRYPTION_KEY": key,
-		"OHX_DATABASE_URL": "postgres://ohx:hunter2@db/ohx"}, "config")
-	if code != 0 || strings.Contains(out, key) || strings.Contains(out, "hunter2") || !strings.Contains(out, "OHX_HTTP_ADDR") {
+	secrets := map[string]string{"OHX_ENCRYPTION_KEY": key, "OHX_WITHINGS_CLIENT_SECRET": "wsecret-1234",
+		"OHX_WITHINGS_WEBHOOK_TOKEN": "hook-token-0123456789", "OHX_FHIR_AUTH_TOKEN": "fhir-bearer-9876"}
+	vars := map[string]string{"OHX_DATABASE_URL": "postgres://ohx:hunter2@db/ohx", "OHX_WITHINGS_CLIENT_ID": "cid",
+		"OHX_FHIR_BASE_URL": "https://ehr.example/fhir"}
+	for k, v := range secrets {
+		vars[k] = v
+	}
+	code, out, _ := runCmd(t, vars, "config")
+	if code != 0 || strings.Contains(out, "hunter2") || !strings.Contains(out, "OHX_HTTP_ADDR") || !strings.Contains(out, "OHX_FHIR_MODE") {
 		t.Fatalf("config: exit %d\n%s", code, out)
+	}
+	for name, secret := range secrets {
+		if strings.Contains(out, secret) {
+			t.Errorf("config prints %s", name)
+		}
 	}
 }
 
