@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -159,6 +160,8 @@ func consent(t testing.TB, authURL string) url.Values {
 // waitIdle waits until no job is waiting, running or due for a retry.
 func (e *e2e) waitIdle(timeout time.Duration) {
 	e.t.Helper()
+	began := time.Now()
+	defer func() { e.t.Logf("queue idle after %v", time.Since(began).Round(time.Millisecond)) }()
 	deadline := time.Now().Add(timeout)
 	for {
 		counts, err := jobs.QueueCounts(context.Background(), e.db)
@@ -213,6 +216,85 @@ func (e *e2e) count(resourceType string) (n, identifiers int) {
 		}
 	}
 	return len(b.Entry), len(ids)
+}
+
+// latestWeight returns the id, Withings group id and time of the newest
+// weigh-in published for the patient.
+func (e *e2e) latestWeight() (id string, grp int64, at time.Time) {
+	e.t.Helper()
+	u := fmt.Sprintf("%s/Observation?subject=Patient/%s&code=%s&_count=5000", e.fhir, e.patient, url.QueryEscape("http://loinc.org|29463-7"))
+	resp, err := http.Get(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ID                string
+				EffectiveDateTime string
+				Identifier        []struct{ Value string }
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, en := range b.Entry {
+		r := en.Resource
+		t, err := time.Parse(time.RFC3339, r.EffectiveDateTime)
+		if err != nil || len(r.Identifier) == 0 || !t.After(at) {
+			continue
+		}
+		parts := strings.Split(r.Identifier[0].Value, ":") // withings:body_weight:<grpid>:1
+		if len(parts) != 4 {
+			continue
+		}
+		if g, err := strconv.ParseInt(parts[2], 10, 64); err == nil {
+			id, grp, at = r.ID, g, t
+		}
+	}
+	if id == "" {
+		e.t.Fatal("no weigh-in on the FHIR server")
+	}
+	return id, grp, at
+}
+
+// status reads one resource's status from the FHIR server.
+func (e *e2e) status(resourceType, id string) string {
+	e.t.Helper()
+	resp, err := http.Get(e.fhir + "/" + resourceType + "/" + id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct{ Status string }
+	_ = json.NewDecoder(resp.Body).Decode(&r)
+	return r.Status
+}
+
+// withStatus returns the identifier values of the patient's Observations
+// with a status.
+func (e *e2e) withStatus(status string) []string {
+	e.t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/Observation?subject=Patient/%s&status=%s&_count=5000", e.fhir, e.patient, status))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		Entry []struct {
+			Resource struct{ Identifier []struct{ Value string } }
+		}
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&b)
+	var out []string
+	for _, en := range b.Entry {
+		for _, id := range en.Resource.Identifier {
+			out = append(out, id.Value)
+		}
+	}
+	return out
 }
 
 type association struct{ status, end string }
@@ -290,7 +372,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
 			e := newE2E(t, eng.URL(t))
-			e.vars["OHX_LOG_LEVEL"] = "debug" // every line is checked for secrets below
+			e.vars["OHX_LOG_LEVEL"] = "info" // every line is checked for secrets below
 			stop, logs := serveUntilCancelled(t, e.vars)
 			defer func() {
 				if strings.Contains(logs.String(), e.vars["OHX_WITHINGS_WEBHOOK_TOKEN"]) {
@@ -298,7 +380,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 				}
 			}()
 			t.Cleanup(func() {
-				if t.Failed() {
+				if t.Failed() || os.Getenv("OHX_E2E_SHOW_LOGS") == "1" {
 					t.Logf("ohx logs:\n%s", logs.String())
 				}
 			})
@@ -399,6 +481,32 @@ func TestE2EWithingsPipeline(t *testing.T) {
 				t.Errorf("ohx exceeded the Withings quota %d times", r)
 			}
 
+			// The user deletes a weigh-in in the app: Withings notifies the change,
+			// and the Observation is marked entered-in-error (never deleted).
+			id, grp, at := e.latestWeight()
+			deleteStart := time.Now()
+			defer func() { t.Logf("deletion step took %v", time.Since(deleteStart)) }()
+			total := e.observations()
+			if err := e.emu.DeleteMeasure(ctx, e.user, grp, at, 1); err != nil {
+				t.Fatal(err)
+			}
+			e.waitIdle(3 * time.Minute)
+			if st := e.status("Observation", id); st != "entered-in-error" {
+				t.Errorf("deleted weigh-in has status %q", st)
+			}
+			if n := e.observations(); n != total {
+				t.Errorf("deletion changed the number of Observations: %d → %d", total, n)
+			}
+			retired := e.withStatus("entered-in-error")
+			if len(retired) == 0 {
+				t.Error("nothing marked entered-in-error")
+			}
+			for _, v := range retired {
+				if !strings.Contains(v, fmt.Sprintf(":%d:", grp)) {
+					t.Errorf("%s marked entered-in-error, but only group %d was deleted", v, grp)
+				}
+			}
+
 			// The devices are associated with the patient.
 			assoc := e.associations()
 			if len(assoc) == 0 {
@@ -442,7 +550,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 func TestE2EWorkerKilledMidJob(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, testenv.SQLiteURL(t))
-	e.vars["OHX_JOB_TIMEOUT"] = "3s"
+	e.vars["OHX_JOB_TIMEOUT"] = "20s" // rescued 40 s after the worker dies, plus the rescuer's period
 	web, logs := serveUntilCancelled(t, e.vars, "--role", "web")
 	defer func() {
 		if code := web(); code != 0 {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -119,6 +120,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 // syncResult is what one run did, in counts only.
 type syncResult struct {
 	fetched, published, rejected int64
+	retired                      int64 // marked entered-in-error: deleted at the provider
 	cursor                       string
 	devicesSeen, devicesEnded    []string // of a devices sync, once published
 }
@@ -155,6 +157,7 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 	}
 	res.cursor = next
 	merged := mergeBatches(batches)
+	fetched := slices.Clone(merged.Measurements) // before exclusions: excluded is not deleted
 	merged.Measurements = slices.DeleteFunc(merged.Measurements, func(m health.Measurement) bool {
 		return slices.Contains(excluded, string(m.Kind))
 	})
@@ -179,7 +182,57 @@ func (w *syncWorker) run(ctx context.Context, l store.Link, a SyncArgs) (syncRes
 		w.logger.WarnContext(ctx, "FHIR server rejected records", "link_id", l.ID, "group", a.Group,
 			"rejected", res.rejected, "error", err)
 	}
+	if rc, ok := f.(Reconciler); ok && !a.Start.IsZero() {
+		return res, w.retireDeleted(ctx, l, a, rc, fetched, &res)
+	}
 	return res, nil
+}
+
+// Reconciler is implemented by fetchers some of whose groups return every
+// record of a window, so that a record published before and now missing was
+// deleted at the provider.
+type Reconciler interface {
+	OwnsIdentifier(group, value string) bool
+}
+
+// retireDeleted marks entered-in-error the patient's Observations of the
+// window that the group owns but the provider no longer returned. It needs
+// modern identifiers; in legacy mode it does nothing.
+func (w *syncWorker) retireDeleted(ctx context.Context, l store.Link, a SyncArgs, rc Reconciler, fetched []health.Measurement, res *syncResult) error {
+	if w.p.Mapper.Options().Mode != fhir.ModeModern {
+		return nil
+	}
+	subject := "Patient/" + l.EHRUserID
+	live, err := w.p.Sink.Identifiers(ctx, publish.Query{Type: "Observation", Subject: subject,
+		System: fhir.SystemOHXObservationID, From: a.Start, To: a.End})
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for i := range fetched {
+		keep[fhir.ObservationIdentifierValue(&fetched[i], "")] = true
+	}
+	for _, v := range live {
+		if !rc.OwnsIdentifier(a.Group, v) || keep[v] {
+			continue
+		}
+		n, err := w.p.Sink.MarkEnteredInError(ctx, publish.Match{Type: "Observation",
+			Identifier: fhir.SystemOHXObservationID + "|" + v, Subject: subject})
+		if err != nil {
+			return err
+		}
+		res.retired += int64(n)
+	}
+	if res.retired > 0 {
+		w.logger.InfoContext(ctx, "records deleted at the provider marked entered-in-error", "link_id", l.ID,
+			"group", a.Group, "count", res.retired)
+		return w.db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.AddAudit(ctx, store.AuditEvent{Actor: "provider:" + l.Provider, Action: "observations.entered_in_error",
+				PatientID: l.PatientID, LinkID: l.ID, Provider: l.Provider,
+				Detail: fmt.Sprintf("%d record(s) deleted at the provider", res.retired)})
+		})
+	}
+	return nil
 }
 
 // endMissingDevices adds to a device listing the devices the provider no
@@ -313,4 +366,5 @@ func (w *syncWorker) record(ctx context.Context, l store.Link, a SyncArgs, res s
 	m.SyncRecords.WithLabelValues(l.Provider, "fetched").Add(float64(res.fetched))
 	m.SyncRecords.WithLabelValues(l.Provider, "published").Add(float64(res.published))
 	m.SyncRecords.WithLabelValues(l.Provider, "rejected").Add(float64(res.rejected))
+	m.SyncRecords.WithLabelValues(l.Provider, "retired").Add(float64(res.retired))
 }

@@ -20,6 +20,9 @@ type Sink interface {
 	// that m matches and returns how many it changed. Resources already
 	// marked are not counted, so calling it again changes nothing.
 	MarkEnteredInError(ctx context.Context, m Match) (int, error)
+	// Identifiers returns the identifier values (of q.System) of the live
+	// resources q selects, so a sync can find what the provider deleted.
+	Identifiers(ctx context.Context, q Query) ([]string, error)
 	// Verify checks that the destination can take ohx's output: a FHIR
 	// server must declare fhirVersion 5.x, a directory must be writable.
 	// Call it at start and whenever an operator asks.

@@ -3,6 +3,7 @@ package withings
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -48,6 +49,18 @@ type Fetcher struct {
 	Priority, Bulk *Client
 	// Tokens returns the token source of a link.
 	Tokens func(linkID int64) TokenSource
+}
+
+// measureRecord matches the Observation identifier values of getmeas
+// records ("withings:<kind>:<grpid>:<meastype|bp|ecg>"): a windowed getmeas
+// returns every one of them in the window, so a missing one was deleted.
+var measureRecord = regexp.MustCompile(`^withings:[a-z0-9_]+:[0-9]+:([0-9]+|bp|ecg)$`)
+
+// OwnsIdentifier reports whether a published Observation identifier value
+// belongs to group and is complete in a windowed fetch of it, so that its
+// absence means the user deleted the record at Withings.
+func (f *Fetcher) OwnsIdentifier(group, value string) bool {
+	return group == GroupMeasures && measureRecord.MatchString(value)
 }
 
 // Groups lists the data groups this fetcher serves.

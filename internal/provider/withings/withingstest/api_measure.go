@@ -2,6 +2,7 @@ package withingstest
 
 import (
 	"cmp"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -76,9 +77,13 @@ func (s *Server) groupsOf(u *user, sp span) []MeasureGroup {
 	}
 	s.mu.Lock()
 	all = append(all, u.groups...)
+	deleted := maps.Clone(u.deleted)
 	s.mu.Unlock()
 	var out []MeasureGroup
 	for _, g := range all {
+		if deleted[g.GrpID] {
+			continue
+		}
 		inRange := !g.Date.Before(sp.from) && !g.Date.After(sp.to)
 		if sp.lastUpdate.IsZero() && !inRange {
 			continue

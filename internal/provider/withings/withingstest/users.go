@@ -1,12 +1,15 @@
 package withingstest
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +32,8 @@ type user struct {
 	nights  map[string]night  // added nights by wake day
 	// activeUntil extends the activity of a day past the history.
 	activeUntil map[string]time.Time
+	// deleted are measure groups the user deleted in the app.
+	deleted map[int64]bool
 }
 
 // deviceModel is one device in every emulated user's household; the set
@@ -72,7 +77,7 @@ func (s *Server) AddUser(u User) {
 	h := fnv.New64a()
 	h.Write([]byte(u.ID))
 	nu := &user{User: u, hash: h.Sum64(), devices: map[string]string{},
-		nights: map[string]night{}, activeUntil: map[string]time.Time{}}
+		nights: map[string]night{}, activeUntil: map[string]time.Time{}, deleted: map[int64]bool{}}
 	for _, m := range household {
 		sum := sha1.Sum(fmt.Appendf(nil, "%d/%s/%s", s.cfg.Seed, u.ID, m.key))
 		nu.devices[m.key] = hex.EncodeToString(sum[:])
@@ -185,4 +190,21 @@ func latest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// DeleteMeasure deletes a measure group, as a user does in the Withings
+// app, and notifies the subscribers of appli with the group's date as the
+// window, as Withings announces any change to measures.
+func (s *Server) DeleteMeasure(ctx context.Context, userID string, grpID int64, date time.Time, appli int) error {
+	s.mu.Lock()
+	u := s.users[userID]
+	if u != nil {
+		u.deleted[grpID] = true
+	}
+	s.mu.Unlock()
+	if u == nil {
+		return errUnknownUser
+	}
+	ts := strconv.FormatInt(date.Unix(), 10)
+	return s.SendNotification(ctx, userID, appli, url.Values{"startdate": {ts}, "enddate": {ts}})
 }
