@@ -49,6 +49,7 @@ func commands() []command {
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"convert", "print the FHIR Bundle ohx would publish for one raw provider response", runConvert},
+		{"check", "verify on demand that the FHIR destination takes R5 (ohx check fhir)", runCheck},
 		{"emulate", "serve a provider emulator (withings) for demos and manual testing", runEmulate},
 		{"rotate-key", "re-encrypt every stored token with the current OHX_ENCRYPTION_KEY", runRotateKey},
 		{"version", "print the version", runVersion},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -386,5 +387,28 @@ func TestEmulateWithings(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, nil, "emulate", "fitbit"); code != 2 {
 		t.Errorf("unknown emulator: exit %d", code)
+	}
+}
+
+func TestCheckFHIR(t *testing.T) {
+	t.Parallel()
+	r5 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/fhir+json")
+		fmt.Fprint(w, `{"resourceType":"CapabilityStatement","status":"active","kind":"instance","fhirVersion":"5.0.0"}`)
+	}))
+	defer r5.Close()
+	r4 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/fhir+json")
+		fmt.Fprint(w, `{"resourceType":"CapabilityStatement","status":"active","kind":"instance","fhirVersion":"4.0.1"}`)
+	}))
+	defer r4.Close()
+	if code, out, errOut := runCmd(t, map[string]string{"OHX_FHIR_BASE_URL": r5.URL}, "check", "fhir"); code != 0 || !strings.Contains(out, "ok:") {
+		t.Errorf("R5 server: exit %d, %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, map[string]string{"OHX_FHIR_BASE_URL": r4.URL}, "check", "fhir"); code != 1 || !strings.Contains(errOut, "4.0.1") {
+		t.Errorf("R4 server: exit %d, %q", code, errOut)
+	}
+	if code, out, _ := runCmd(t, map[string]string{"OHX_FHIR_OUTPUT_DIR": t.TempDir()}, "check", "fhir"); code != 0 || !strings.Contains(out, "directory") {
+		t.Errorf("directory: exit %d, %q", code, out)
 	}
 }
