@@ -366,11 +366,12 @@ func (e *e2e) linkState(id int64) store.Link {
 // TestE2EWithingsPipeline drives the whole flow through a running ohx:
 // link → backfill → webhook → FHIR; repeated notifications; the FHIR
 // server down; a provider storm; the provider-side unlink.
+//
+// The end-to-end tests do not run in parallel: they share one FHIR test
+// server, a single Node process, whose pace decides theirs.
 func TestE2EWithingsPipeline(t *testing.T) {
-	t.Parallel()
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
-			t.Parallel()
 			e := newE2E(t, eng.URL(t))
 			e.vars["OHX_LOG_LEVEL"] = "info" // every line is checked for secrets below
 			stop, logs := serveUntilCancelled(t, e.vars)
@@ -548,7 +549,6 @@ func TestE2EWithingsPipeline(t *testing.T) {
 // TestE2EWorkerKilledMidJob kills a worker process with SIGKILL while it
 // runs a sync; a new worker rescues the job and everything arrives once.
 func TestE2EWorkerKilledMidJob(t *testing.T) {
-	t.Parallel()
 	e := newE2E(t, testenv.SQLiteURL(t))
 	e.vars["OHX_JOB_TIMEOUT"] = "20s" // rescued 40 s after the worker dies, plus the rescuer's period
 	web, logs := serveUntilCancelled(t, e.vars, "--role", "web")

@@ -145,7 +145,7 @@ func TestWithingsWebhookEnqueuesAndCollapses(t *testing.T) {
 		t.Errorf("JSON ECG notification: %d %s", code, resp)
 	}
 	var args string
-	_ = f.db.SQL().QueryRow(`SELECT json(args) FROM river_job WHERE kind = 'ohx.sync' ORDER BY id LIMIT 1`).Scan(&args)
+	_ = f.db.SQL().QueryRow(`SELECT json(args) FROM river_job WHERE kind = 'ohx.sync' AND json_extract(args, '$.group') = 'measures'`).Scan(&args)
 	if !strings.Contains(args, `"trigger":"webhook"`) || !strings.Contains(args, `"group":"measures"`) || strings.Contains(args, hookToken) {
 		t.Errorf("job args = %s", args)
 	}
@@ -201,5 +201,35 @@ func TestWithingsWebhookNotConfigured(t *testing.T) {
 	f := newHookFixture(t, false)
 	if code, _ := f.post(t, hookToken, form, "userid=4242&appli=1"); code != http.StatusNotFound {
 		t.Errorf("status %d, want 404", code)
+	}
+}
+
+func TestWithingsWebhookMergesOverlappingWindows(t *testing.T) {
+	t.Parallel()
+	f := newHookFixture(t, true)
+	// Two weigh-ins a minute apart: their widened windows overlap.
+	for _, body := range []string{
+		"userid=4242&appli=1&startdate=1764000000&enddate=1764000000",
+		"userid=4242&appli=1&startdate=1764000060&enddate=1764000060",
+	} {
+		if code, resp := f.post(t, hookToken, form, body); code != http.StatusAccepted {
+			t.Fatalf("status %d %s", code, resp)
+		}
+	}
+	if n := f.syncJobs(t); n != 1 {
+		t.Fatalf("overlapping notifications made %d jobs, want 1", n)
+	}
+	var args string
+	_ = f.db.SQL().QueryRow(`SELECT json(args) FROM river_job WHERE kind = 'ohx.sync'`).Scan(&args)
+	// The merged window covers both: 1764000000-300 … 1764000060+300.
+	if !strings.Contains(args, `"start":"2025-11-24T15:55:00Z"`) || !strings.Contains(args, `"end":"2025-11-24T16:06:00Z"`) {
+		t.Errorf("merged args = %s", args)
+	}
+	// A weigh-in an hour later is a job of its own.
+	if code, _ := f.post(t, hookToken, form, "userid=4242&appli=1&startdate=1764003600&enddate=1764003600"); code != http.StatusAccepted {
+		t.Fatal(code)
+	}
+	if n := f.syncJobs(t); n != 2 {
+		t.Errorf("disjoint notification: %d jobs, want 2", n)
 	}
 }

@@ -3,11 +3,13 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ohx-health/ohx/internal/store"
 )
@@ -60,7 +62,9 @@ func EnqueueInitial(ctx context.Context, q *Client, tx *store.Tx, linkID int64, 
 }
 
 // EnqueueSync queues one sync per group for a link in tx and returns the
-// job ids (an identical waiting job is reused, not duplicated).
+// job ids. An identical waiting job is reused, not duplicated; a webhook
+// sync also absorbs the waiting webhook syncs of the same link and group
+// whose windows overlap its own (see mergeWaiting).
 func EnqueueSync(ctx context.Context, q *Client, tx *store.Tx, linkID int64, groups []string, start, end time.Time, trigger string) ([]int64, error) {
 	ids := make([]int64, 0, len(groups))
 	for _, g := range groups {
@@ -68,13 +72,68 @@ func EnqueueSync(ctx context.Context, q *Client, tx *store.Tx, linkID int64, gro
 		if start.IsZero() {
 			args.Start, args.End = time.Time{}, time.Time{}
 		}
-		res, err := q.InsertTx(ctx, tx.SQLTx(), args, nil)
+		opts := args.InsertOpts()
+		if trigger == TriggerWebhook && !args.Start.IsZero() {
+			var err error
+			if args, err = mergeWaiting(ctx, q, tx, args); err != nil {
+				return nil, err
+			}
+			opts.Tags = waitTags(args)
+		}
+		res, err := q.InsertTx(ctx, tx.SQLTx(), args, &opts)
 		if err != nil {
 			return nil, fmt.Errorf("enqueue sync: %w", err)
 		}
 		ids = append(ids, res.Job.ID)
 	}
 	return ids, nil
+}
+
+// waitTags label a webhook sync with its link and group, so the next
+// notification can find it.
+func waitTags(a SyncArgs) []string {
+	return []string{fmt.Sprintf("link-%d", a.LinkID), "group-" + a.Group}
+}
+
+// mergeWaiting deletes the webhook syncs of a's link and group that are
+// still waiting (never a running one: it may have fetched already) and
+// whose windows overlap or touch a's, and returns a widened to cover them.
+// A burst of notifications about nearby measurements becomes one fetch.
+func mergeWaiting(ctx context.Context, q *Client, tx *store.Tx, a SyncArgs) (SyncArgs, error) {
+	params := river.NewJobListParams().Kinds(a.Kind()).Priorities(int16(priorities[TriggerWebhook])).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled).TagsAll(waitTags(a)...).First(100)
+	res, err := q.JobListTx(ctx, tx.SQLTx(), params)
+	if err != nil {
+		return a, fmt.Errorf("list waiting syncs: %w", err)
+	}
+	for _, j := range res.Jobs {
+		var w SyncArgs
+		if json.Unmarshal(j.EncodedArgs, &w) != nil || w.LinkID != a.LinkID || w.Group != a.Group || w.Start.IsZero() {
+			continue
+		}
+		if w.Start.After(a.End) || w.End.Before(a.Start) {
+			continue // disjoint
+		}
+		if _, err := q.JobDeleteTx(ctx, tx.SQLTx(), j.ID); err != nil {
+			continue // picked up meanwhile: it runs with its own window, which is fine
+		}
+		a.Start, a.End = minTime(a.Start, w.Start), maxTime(a.End, w.End)
+	}
+	return a, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // SyncAllArgs asks for the periodic safety-net sync of every active link.
