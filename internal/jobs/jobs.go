@@ -114,7 +114,7 @@ func NewClient(db *store.DB, cfg Config) (*Client, error) {
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
 		JobTimeout:           cmp.Or(cfg.JobTimeout, 15*time.Minute),
 		RescueStuckJobsAfter: 2 * cmp.Or(cfg.JobTimeout, 15*time.Minute),
-		ErrorHandler:         &errorHandler{logger: cfg.Logger},
+		ErrorHandler:         newErrorHandler(cfg, db),
 		RetryPolicy:          &backoff{base: cmp.Or(cfg.RetryBase, 5*time.Second), max: cmp.Or(cfg.RetryMax, 30*time.Minute)},
 	}
 	if cfg.Work {
@@ -163,4 +163,12 @@ func QueueCounts(ctx context.Context, db *store.DB) (map[string]int64, error) {
 		out[state] = n
 	}
 	return out, rows.Err()
+}
+
+func newErrorHandler(cfg Config, db *store.DB) *errorHandler {
+	h := &errorHandler{logger: cfg.Logger, db: db}
+	if cfg.Pipeline != nil && cfg.Pipeline.Metrics != nil {
+		h.discarded = cfg.Pipeline.Metrics.JobsDiscarded
+	}
+	return h
 }

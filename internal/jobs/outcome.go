@@ -2,15 +2,19 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/store"
 )
 
 // outcome turns a worker's error into what River should do with the job.
@@ -44,14 +48,44 @@ func outcome(err error, maxSnooze time.Duration) error {
 	}
 }
 
-// errorHandler logs failed and panicking jobs. Job errors are built to be
-// safe to log: they never carry tokens or values.
-type errorHandler struct{ logger *slog.Logger }
+// errorHandler logs failed and panicking jobs, and records the ones that
+// used their last attempt (River discards them) in the audit log and a
+// metric. Job errors are built to be safe to log: no tokens, no values.
+type errorHandler struct {
+	logger    *slog.Logger
+	db        *store.DB
+	discarded *prometheus.CounterVec
+}
 
 func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
 	h.logger.WarnContext(ctx, "job failed", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt,
 		"error_kind", string(health.KindOf(err)), "error", err)
+	var cancel *river.JobCancelError
+	if job.Attempt >= job.MaxAttempts && !errors.As(err, &cancel) {
+		h.recordDiscard(ctx, job, err)
+	}
 	return nil
+}
+
+// recordDiscard notes a job given up after its last attempt.
+func (h *errorHandler) recordDiscard(ctx context.Context, job *rivertype.JobRow, err error) {
+	if h.discarded != nil {
+		h.discarded.WithLabelValues(job.Kind, string(health.KindOf(err))).Inc()
+	}
+	if h.db == nil {
+		return
+	}
+	var args struct {
+		LinkID int64 `json:"link_id"`
+	}
+	_ = json.Unmarshal(job.EncodedArgs, &args)
+	aerr := h.db.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		return tx.AddAudit(ctx, store.AuditEvent{Actor: "system", Action: "job.discarded", LinkID: args.LinkID,
+			Detail: fmt.Sprintf("%s job %d given up after %d attempts (%s)", job.Kind, job.ID, job.Attempt, health.KindOf(err))})
+	})
+	if aerr != nil {
+		h.logger.ErrorContext(ctx, "cannot audit a discarded job", "job_id", job.ID, "error", aerr)
+	}
 }
 
 func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {

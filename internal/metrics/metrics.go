@@ -30,6 +30,9 @@ type Metrics struct {
 	SyncRecords *prometheus.CounterVec
 	// SyncDuration times sync jobs by provider and data group.
 	SyncDuration *prometheus.HistogramVec
+	// JobsDiscarded counts jobs given up after their last attempt, by job
+	// kind and error kind.
+	JobsDiscarded *prometheus.CounterVec
 }
 
 // Build identifies the running binary.
@@ -72,6 +75,10 @@ func New(reg prometheus.Registerer, build Build, queue QueueCounter, logger *slo
 		Help:    "Time to fetch, map and publish one sync job, by provider and data group.",
 		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
 	}, []string{"provider", "group"})
+	m.JobsDiscarded = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ohx_jobs_discarded_total",
+		Help: "Jobs given up after their last attempt, by job kind and error kind.",
+	}, []string{"kind", "error_kind"})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "ohx_build_info",
 		Help:        "Always 1; labels name the running build.",
@@ -82,6 +89,7 @@ func New(reg prometheus.Registerer, build Build, queue QueueCounter, logger *slo
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		info, m.HTTPRequests, m.HTTPDuration, m.Webhooks, m.SyncRuns, m.SyncRecords, m.SyncDuration,
+		m.JobsDiscarded,
 	)
 	if queue != nil {
 		reg.MustRegister(&queueCollector{count: queue, logger: logger})
