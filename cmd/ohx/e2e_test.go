@@ -71,6 +71,12 @@ type e2e struct {
 func newE2E(t *testing.T, dbURL string) *e2e {
 	t.Helper()
 	fhirURL := testenv.FHIRURL(t)
+	// Start from an empty server: its searches scan every stored resource,
+	// and these tests, which hold it alone (see testenv.FHIRURL), run one
+	// after another.
+	if resp, err := http.Post(fhirURL+"/$reset", "application/fhir+json", nil); err == nil {
+		resp.Body.Close()
+	}
 	target, _ := url.Parse(fhirURL)
 	proxy := &switchProxy{rp: &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(&url.URL{Scheme: target.Scheme, Host: target.Host})
@@ -602,10 +608,16 @@ func startChild(tb testing.TB, vars map[string]string, args string) *exec.Cmd {
 		}
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = io.Discard, logs
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("child %q logs:\n%s", args, logs.String())
+		}
+	})
 	return cmd
 }
 
