@@ -14,14 +14,15 @@ import (
 	"github.com/ohx-health/ohx/internal/store"
 )
 
-// backfillChunk is the window of one initial-sync job per data group:
+// backfillChunk is the window of one initial-sync job of a data group:
 // small for groups with intraday series, so a job stays short and a restart
-// loses little; groups not listed take one day.
-var backfillChunk = map[string]time.Duration{
-	"measures": 10 * 24 * time.Hour,
-	"ecg":      10 * 24 * time.Hour,
-	"activity": 24 * time.Hour,
-	"sleep":    24 * time.Hour,
+// loses little; other groups take one day.
+func backfillChunk(group string) time.Duration {
+	switch group {
+	case "measures", "ecg":
+		return 10 * 24 * time.Hour
+	}
+	return 24 * time.Hour
 }
 
 // EnqueueInitial queues what a new link needs, in tx: its webhook
@@ -42,10 +43,7 @@ func EnqueueInitial(ctx context.Context, q *Client, tx *store.Tx, linkID int64, 
 		if err := tx.StartBackfill(ctx, linkID, g, from); err != nil {
 			return err
 		}
-		chunk := backfillChunk[g]
-		if chunk == 0 {
-			chunk = 24 * time.Hour
-		}
+		chunk := backfillChunk(g)
 		for end := now; end.After(from); end = end.Add(-chunk) {
 			start := end.Add(-chunk)
 			if start.Before(from) {
@@ -100,7 +98,7 @@ func waitTags(a SyncArgs) []string {
 // whose windows overlap or touch a's, and returns a widened to cover them.
 // A burst of notifications about nearby measurements becomes one fetch.
 func mergeWaiting(ctx context.Context, q *Client, tx *store.Tx, a SyncArgs) (SyncArgs, error) {
-	params := river.NewJobListParams().Kinds(a.Kind()).Priorities(int16(priorities[TriggerWebhook])).
+	params := river.NewJobListParams().Kinds(a.Kind()).Priorities(int16(priority(TriggerWebhook))).
 		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled).TagsAll(waitTags(a)...).First(100)
 	res, err := q.JobListTx(ctx, tx.SQLTx(), params)
 	if err != nil {

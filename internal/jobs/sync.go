@@ -28,8 +28,18 @@ const (
 	TriggerInitial     = "initial"     // backfill after linking: last in line
 )
 
-// priorities maps a trigger to a River priority (1 is served first).
-var priorities = map[string]int{TriggerWebhook: 1, TriggerManual: 2, TriggerIncremental: 3, TriggerInitial: 4}
+// priority maps a trigger to a River priority (1 is served first).
+func priority(trigger string) int {
+	switch trigger {
+	case TriggerWebhook:
+		return 1
+	case TriggerIncremental:
+		return 3
+	case TriggerInitial:
+		return 4
+	}
+	return 2 // manual, and anything else
+}
 
 // SyncArgs asks for one data group of one link to be fetched, mapped and
 // published. Start and End bound the window; both zero means "since the
@@ -49,20 +59,13 @@ func (SyncArgs) Kind() string { return "ohx.sync" }
 // of the same notification is one job) and orders work by trigger.
 func (a SyncArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
-		Priority:    cmpOr(priorities[a.Trigger], 2),
+		Priority:    priority(a.Trigger),
 		MaxAttempts: 12,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 		}},
 	}
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // Fetcher reads one data group of a linked account from a provider
