@@ -59,8 +59,10 @@ func (SyncArgs) Kind() string { return "ohx.sync" }
 // of the same notification is one job) and orders work by trigger.
 func (a SyncArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
-		Priority:    priority(a.Trigger),
-		MaxAttempts: 12,
+		Priority: priority(a.Trigger),
+		// With the default backoff (5 s doubling, capped at 30 min), 25
+		// attempts ride out about eight hours of a dead peer.
+		MaxAttempts: 25,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 			rivertype.JobStateRetryable, rivertype.JobStateScheduled,
@@ -378,6 +380,9 @@ func (w *syncWorker) record(ctx context.Context, l store.Link, a SyncArgs, res s
 	o := store.SyncOutcome{Fetched: res.fetched, Published: res.published, Rejected: res.rejected, Cursor: res.cursor}
 	label := "ok"
 	if runErr != nil {
+		// The cursor moves only when the fetched records were published:
+		// otherwise the next incremental sync would start past them.
+		o.Cursor = ""
 		o.ErrorClass = string(health.KindOf(runErr))
 		label = o.ErrorClass
 	} else if res.rejected > 0 {

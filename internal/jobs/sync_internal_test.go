@@ -88,3 +88,35 @@ func TestDiscardedJobsAreAuditedAndCounted(t *testing.T) {
 		t.Errorf("audit = %+v", events)
 	}
 }
+
+// TestCursorMovesOnlyAfterPublishing: a sync that fetched but failed to
+// publish must not advance the cursor, or the next incremental sync would
+// skip what it fetched.
+func TestCursorMovesOnlyAfterPublishing(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := metrics.New(prometheus.NewRegistry(), metrics.Build{}, nil, logger)
+	w := &syncWorker{db: db, p: &Pipeline{Metrics: m, Now: time.Now}, logger: logger}
+	var l store.Link
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := tx.EnsurePatient(ctx, "ehr-cursor")
+		if err != nil {
+			return err
+		}
+		l, err = tx.CreateLink(ctx, p.ID, "withings", "1", "", store.SealedToken{KeyID: "k", Data: []byte{1}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := SyncArgs{LinkID: l.ID, Group: "measures", Trigger: TriggerIncremental}
+	w.record(ctx, l, a, syncResult{fetched: 3, published: 3, cursor: "100"}, nil)
+	w.record(ctx, l, a, syncResult{fetched: 5, cursor: "200"}, health.Errorf(health.KindUnavailable, "FHIR server down"))
+	var states []store.SyncState
+	_ = db.InTx(ctx, func(tx *store.Tx) (err error) { states, err = tx.SyncStates(ctx, l.ID); return err })
+	if len(states) != 1 || states[0].Cursor != "100" || states[0].LastErrorClass != "unavailable" {
+		t.Errorf("state after a failed publish = %+v; want cursor 100 kept", states)
+	}
+}
