@@ -77,15 +77,9 @@ func benchMapEncodeOpts(b *testing.B, opts Options, batch health.Batch) {
 	in := Input{Patient: "p", Batch: batch, Now: testNow}
 	b.ReportAllocs()
 	for b.Loop() {
-		bundles, err := mp.Bundles(in)
-		if err != nil {
-			b.Fatal(err)
-		}
 		enc := json.NewEncoder(io.Discard)
-		for _, bd := range bundles {
-			if err := enc.Encode(bd); err != nil {
-				b.Fatal(err)
-			}
+		if err := mp.Stream(in, func(bd *Bundle) error { return enc.Encode(bd) }); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

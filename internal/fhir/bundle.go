@@ -7,85 +7,76 @@ import (
 	"github.com/ohx-health/ohx/internal/health"
 )
 
-// Bundles maps in and packs the resources into Bundles of at most
-// Options.BundleSize entries, Provenance included. A resource and the
-// resources it references always share a Bundle, so a transaction can
-// resolve every reference; a group larger than the size gets a Bundle of its
-// own. The result is the same for the same input and Now.
-func (mp *Mapper) Bundles(in Input) ([]*Bundle, error) {
-	res, err := mp.Resources(in)
-	if err != nil {
-		return nil, err
-	}
+// Stream maps in and hands emit each Bundle as soon as it is full, so a
+// batch of any size holds one Bundle's resources in memory at a time, on top
+// of the batch itself. Bundles have at most Options.BundleSize entries,
+// Provenance included; a resource and the resources it references always
+// share a Bundle, so a transaction can resolve every reference, and a group
+// larger than the size gets a Bundle of its own. Output is the same for the
+// same input and Now.
+//
+// Within a Bundle one id is written once, by the resource mapped last (two
+// records can share an id in legacy mode). An error from emit stops the
+// mapping and is returned as it is; Stream keeps no reference to a Bundle it
+// has emitted.
+func (mp *Mapper) Stream(in Input, emit func(*Bundle) error) error {
 	limit := mp.opts.BundleSize
 	if mp.opts.Provenance {
 		limit--
 	}
+	p := &packer{mp: mp, in: &in, emit: emit, limit: limit, at: map[resourceKey]int{}}
+	if err := mp.walk(in, p.add); err != nil {
+		return err
+	}
+	return p.flush()
+}
+
+// Bundles is Stream collecting every Bundle, for callers that want them all.
+func (mp *Mapper) Bundles(in Input) ([]*Bundle, error) {
 	var out []*Bundle
-	var cur []Resource
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, mp.bundle(in, cur))
-			cur = nil
-		}
+	if err := mp.Stream(in, func(b *Bundle) error { out = append(out, b); return nil }); err != nil {
+		return nil, err
 	}
-	for _, g := range mp.groups(res) {
-		if len(cur)+len(g) > limit {
-			flush()
-		}
-		cur = append(cur, g...)
-	}
-	flush()
 	return out, nil
 }
 
-// groups partitions resources into the sets that reference each other,
-// keeping the order in which each set first appears. Resources are matched on
-// their ids, which are UUIDs and so unique across types.
-func (mp *Mapper) groups(res []Resource) [][]Resource {
-	parent := make([]int, len(res))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	var index map[string]int
-	for i, r := range res {
-		for _, ref := range r.Refs() {
-			if index == nil {
-				index = make(map[string]int, len(res))
-				for k, r := range res {
-					index[r.LogicalID()] = k
-				}
-			}
-			if k, ok := index[ref[strings.LastIndexAny(ref, "/:")+1:]]; ok {
-				a, b := find(i), find(k)
-				parent[max(a, b)] = min(a, b)
-			}
+// packer fills one Bundle at a time from the groups walk hands it.
+type packer struct {
+	mp    *Mapper
+	in    *Input
+	emit  func(*Bundle) error
+	limit int
+	cur   []Resource
+	at    map[resourceKey]int // index in cur of each resource
+}
+
+func (p *packer) add(group []Resource) error {
+	if len(p.cur) > 0 && len(p.cur)+len(group) > p.limit {
+		if err := p.flush(); err != nil {
+			return err
 		}
 	}
-	out := make([][]Resource, 0, len(res))
-	slot := make(map[int]int)
-	for i, r := range res {
-		root := find(i)
-		if root == i && index == nil {
-			out = append(out, res[i:i+1])
+	for _, r := range group {
+		key := resourceKey{r.FHIRType(), r.LogicalID()}
+		if i, ok := p.at[key]; ok {
+			p.cur[i] = r
 			continue
 		}
-		k, seen := slot[root]
-		if !seen {
-			k = len(out)
-			slot[root] = k
-			out = append(out, nil)
-		}
-		out[k] = append(out[k], r)
+		p.at[key] = len(p.cur)
+		p.cur = append(p.cur, r)
 	}
-	return out
+	return nil
+}
+
+func (p *packer) flush() error {
+	if len(p.cur) == 0 {
+		return nil
+	}
+	b := p.mp.bundle(*p.in, p.cur)
+	clear(p.cur)
+	p.cur = p.cur[:0]
+	clear(p.at)
+	return p.emit(b)
 }
 
 func (mp *Mapper) bundle(in Input, res []Resource) *Bundle {

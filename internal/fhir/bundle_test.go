@@ -174,7 +174,12 @@ func TestObservationReferencesDeviceInBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := res[len(res)-1].(*Observation)
+	var o *Observation
+	for _, r := range res {
+		if obs, ok := r.(*Observation); ok {
+			o = obs
+		}
+	}
 	if want := "Device/" + DeviceID("withings", scaleID); o.Device.Reference != want {
 		t.Errorf("device reference %q, want %q", o.Device.Reference, want)
 	}

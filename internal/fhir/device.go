@@ -30,28 +30,28 @@ func providerName(p health.Provider) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// device maps a provider device to a Device and the DeviceAssociation that
-// says this patient uses it.
-func (mp *Mapper) device(j *job, d *health.Device, i int) error {
+// checkDevice rejects a device without the identity its ids derive from.
+func checkDevice(j *job, d *health.Device, i int) error {
 	if d.Provider == "" {
 		d.Provider = j.provider
 	}
 	if d.Provider == "" || d.ID == "" {
 		return health.Errorf(health.KindInvalid, "device %d: no provider or no device id", i)
 	}
-	if j.devices[d.ID] {
-		return nil
-	}
-	j.devices[d.ID] = true
+	return nil
+}
+
+// device maps a provider device to a Device and the DeviceAssociation that
+// says this patient uses it, one group.
+func (mp *Mapper) device(j *job, d *health.Device) {
 	if !d.Ended.IsZero() {
 		// Only the association changes; the Device keeps what was
 		// published of it, and history is never deleted.
-		j.out = append(j.out, mp.endedAssociation(j, d))
-		return nil
+		j.put(mp.endedAssociation(j, d))
+		return
 	}
 	dev := mp.deviceResource(j, d)
-	j.out = append(j.out, dev, mp.association(j, d, dev.ID))
-	return nil
+	j.put(dev, mp.association(j, d, dev.ID))
 }
 
 // endedAssociation is the association of a device the patient no longer
@@ -129,7 +129,7 @@ func (mp *Mapper) association(j *job, d *health.Device, deviceID string) *Device
 		Device:   Reference{Reference: mp.ref("Device", deviceID)},
 		Category: []CodeableConcept{{Text: "Home use"}},
 		Status:   CodeableConcept{Coding: []Coding{{System: SystemDeviceAssociationStatus, Code: "attached", Display: "Attached"}}},
-		Subject:  &Reference{Reference: "Patient/" + j.patient},
+		Subject:  j.subject,
 	}
 	switch {
 	case !d.FirstSession.IsZero():

@@ -35,7 +35,7 @@ func (mp *Mapper) ecg(j *job, m *health.Measurement, row *mapping) {
 	if e.Firmware != "" || e.FeatureVersion != "" {
 		o.Note = []Annotation{{Text: ecgNote(m)}}
 	}
-	j.out = append(j.out, o)
+	j.put(o)
 }
 
 // waveform renders the samples as SampledData: raw integers in data, the

@@ -57,18 +57,21 @@ func legacyTime(m *health.Measurement) (time.Time, string) {
 	return m.Start, pyMillisZ(m.Start)
 }
 
-func (mp *Mapper) legacyObservation(j *job, m *health.Measurement, l legacyMapping) error {
+func (mp *Mapper) legacyObservation(j *job, m *health.Measurement, l legacyMapping) {
 	switch {
 	case m.Series != nil && mp.opts.Intraday == IntradaySamples:
 		s := m.Series
 		for i, v := range s.Values {
+			if j.err != nil {
+				return
+			}
 			if health.IsGap(v) {
 				continue
 			}
 			at := s.At(i)
 			o := mp.legacyBase(j, m, l, at, pyMillisZ(at), l.Code, "")
 			o.ValueQuantity = &LegacyQuantity{PyFloat(v), l.UnitText, SystemUCUM, l.UCUM}
-			j.out = append(j.out, o)
+			j.put(o)
 		}
 	case m.Series != nil:
 		mp.series(j, m, mp.kinds[m.Kind])
@@ -87,9 +90,8 @@ func (mp *Mapper) legacyObservation(j *job, m *health.Measurement, l legacyMappi
 			}
 		}
 		o.ValueQuantity = &LegacyQuantity{PyFloat(v), l.UnitText, SystemUCUM, l.UCUM}
-		j.out = append(j.out, o)
+		j.put(o)
 	}
-	return nil
 }
 
 // legacyBase builds the original's Observation skeleton (§6.2). idCode is the
@@ -104,7 +106,7 @@ func (mp *Mapper) legacyBase(j *job, m *health.Measurement, l legacyMapping, t t
 		Status:            mp.opts.ObservationStatus,
 		Category:          []CodeableConcept{{Coding: []Coding{{SystemObsCategory, l.Category, legacyTitle(l.Category)}}}},
 		Code:              CodeableConcept{Coding: []Coding{loinc(l.Code, l.Name)}, Text: l.Name},
-		Subject:           Reference{Reference: "Patient/" + j.patient},
+		Subject:           *j.subject,
 		EffectiveDateTime: eff,
 		Meta:              legacyMeta(m),
 		Identifier: []Identifier{{Use: "secondary", System: system,
@@ -152,12 +154,12 @@ func (mp *Mapper) legacyBP(j *job, m *health.Measurement, l legacyMapping) {
 			ValueQuantity: &LegacyQuantity{PyFloat(v), "mmHg", SystemUCUM, "mm[Hg]"}}
 	}
 	o.Component = []LegacyComponent{part("8480-6", "Systolic blood pressure", bp.Systolic), part("8462-4", "Diastolic blood pressure", bp.Diastolic)}
-	j.out = append(j.out, o)
+	j.put(o)
 	if bp.Pulse > 0 {
 		hr := mp.legacy[health.KindHeartRate]
 		p := mp.legacyBase(j, m, hr, t, eff, hr.Code, "")
 		p.ValueQuantity = &LegacyQuantity{PyFloat(bp.Pulse), hr.UnitText, SystemUCUM, hr.UCUM}
-		j.out = append(j.out, p)
+		j.put(p)
 	}
 }
 

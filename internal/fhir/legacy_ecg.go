@@ -36,8 +36,8 @@ func (mp *Mapper) legacyECG(j *job, m *health.Measurement, l legacyMapping) {
 	if note := legacyECGNote(m); note != "" {
 		o.Note = []Annotation{{Time: pyMillisZ(j.now), Text: note}}
 	}
-	j.out = append(j.out, o)
 	if !mp.opts.ECGEmitHR || e.HeartRate <= 0 {
+		j.put(o)
 		return
 	}
 	// The original gave this heart rate the identifier of a regular heart
@@ -48,7 +48,7 @@ func (mp *Mapper) legacyECG(j *job, m *health.Measurement, l legacyMapping) {
 	if mp.opts.ObsLinking {
 		h.DerivedFrom = []Reference{{Reference: mp.ref("Observation", o.ID)}}
 	}
-	j.out = append(j.out, h)
+	j.put(o, h) // h may refer to o: one group
 }
 
 // legacyWaveform writes every sample, scaled so that data × factor is µV.

@@ -97,58 +97,165 @@ type Input struct {
 	// Bundle.timestamp and the legacy issued. Mapping reads no clock, so the
 	// same input and Now give the same output.
 	Now time.Time
+	// Skip, when set, receives the error of each measurement or device that
+	// cannot be mapped, which is then left out; when nil, such a record
+	// fails the whole batch before anything is emitted. Errors name the
+	// record's position and field, never its value.
+	Skip func(error)
 }
 
 // job carries the per-call state of one mapping.
 type job struct {
 	patient  string
+	subject  *Reference // "Patient/{id}", shared by every resource
 	provider health.Provider
 	now      time.Time
 	devices  map[string]bool       // provider device ids with a Device in this batch
 	devRefs  map[string]*Reference // one Observation.device per device, shared
-	out      []Resource
+	// held collects the resources of a device's group (see walk) instead
+	// of passing each group on.
+	held bool
+	out  []Resource
+	add  func([]Resource) error
+	err  error // the first error add returned; mapping stops there
+}
+
+// put hands on one group: resources that reference each other and so must
+// share a Bundle.
+func (j *job) put(group ...Resource) {
+	switch {
+	case j.err != nil:
+	case j.held:
+		j.out = append(j.out, group...)
+	default:
+		j.err = j.add(group)
+	}
 }
 
 // Resources maps in to resources: Devices and their DeviceAssociations first,
-// then Observations in measurement order. Provenance is added by Bundles.
+// then Observations in measurement order, one resource per type and id.
+// Provenance is added by Stream.
 func (mp *Mapper) Resources(in Input) ([]Resource, error) {
+	var out []Resource
+	err := mp.walk(in, func(g []Resource) error { out = append(out, g...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return dedupe(out), nil
+}
+
+// walk maps in and passes add each group of resources that must share a
+// Bundle, in order, holding no more than one group at a time.
+//
+// Groups are found without looking back: the only references between the
+// resources of different records are Observation.device references to a
+// Device of the same batch. So a first pass validates every record and
+// finds which measurements name a Device of the batch; each such Device is
+// then mapped with those measurements as one group, and every other
+// measurement is a group of its own (or of several, see put).
+func (mp *Mapper) walk(in Input, add func([]Resource) error) error {
 	patient := in.Patient[strings.LastIndexByte(in.Patient, '/')+1:]
 	if patient == "" || strings.ContainsAny(patient, " |") {
-		return nil, health.Errorf(health.KindInvalid, "patient id is empty or malformed")
+		return health.Errorf(health.KindInvalid, "patient id is empty or malformed")
 	}
-	j := &job{patient: patient, provider: in.Batch.Provider, now: in.Now, devices: map[string]bool{}, devRefs: map[string]*Reference{},
-		out: make([]Resource, 0, len(in.Batch.Measurements)+2*len(in.Batch.Devices))}
-	for i := range in.Batch.Devices {
-		if err := mp.device(j, &in.Batch.Devices[i], i); err != nil {
-			return nil, err
+	b := &in.Batch
+	j := &job{patient: patient, subject: &Reference{Reference: "Patient/" + patient}, provider: b.Provider,
+		now: in.Now, devices: map[string]bool{}, devRefs: map[string]*Reference{}, add: add}
+	reject := func(err error) error {
+		if in.Skip == nil {
+			return err
 		}
+		in.Skip(err)
+		return nil
 	}
-	for i := range in.Batch.Measurements {
-		m := &in.Batch.Measurements[i]
+	// Pass 1: validate, and find the groups that span records.
+	devOK := make([]bool, len(b.Devices))
+	seen := map[string]bool{}
+	for i := range b.Devices {
+		d := &b.Devices[i]
+		if err := checkDevice(j, d, i); err != nil {
+			if err := reject(err); err != nil {
+				return err
+			}
+			continue
+		}
+		if seen[d.ID] {
+			continue // the first listing of a device wins
+		}
+		seen[d.ID] = true
+		devOK[i] = true
+		j.devices[d.ID] = d.Ended.IsZero()
+	}
+	measOK := make([]bool, len(b.Measurements))
+	var bound map[string][]int // device id → measurements that may refer to it
+	for i := range b.Measurements {
+		m := &b.Measurements[i]
 		if err := mp.check(j, m, i); err != nil {
-			return nil, err
+			if err := reject(err); err != nil {
+				return err
+			}
+			continue
 		}
-		var err error
-		if l, ok := mp.legacy[m.Kind]; ok && mp.opts.Mode == ModeLegacy {
-			err = mp.legacyObservation(j, m, l)
-		} else {
-			err = mp.modernObservation(j, m)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("measurement %d (%s): %w", i, m.Kind, err)
+		measOK[i] = true
+		if j.devices[m.Device] {
+			if bound == nil {
+				bound = map[string][]int{}
+			}
+			bound[m.Device] = append(bound[m.Device], i)
 		}
 	}
-	return dedupe(j.out), nil
+	// Pass 2: map and hand on.
+	for i := range b.Devices {
+		if !devOK[i] {
+			continue
+		}
+		d := &b.Devices[i]
+		ms := bound[d.ID]
+		if len(ms) == 0 {
+			mp.device(j, d)
+		} else {
+			j.held, j.out = true, j.out[:0]
+			mp.device(j, d)
+			for _, k := range ms {
+				mp.observation(j, &b.Measurements[k])
+				measOK[k] = false // done
+			}
+			j.held = false
+			j.put(j.out...)
+			clear(j.out)
+		}
+		if j.err != nil {
+			return j.err
+		}
+	}
+	for i := range b.Measurements {
+		if measOK[i] {
+			mp.observation(j, &b.Measurements[i])
+			if j.err != nil {
+				return j.err
+			}
+		}
+	}
+	return nil
+}
+
+// observation maps one valid measurement.
+func (mp *Mapper) observation(j *job, m *health.Measurement) {
+	if l, ok := mp.legacy[m.Kind]; ok && mp.opts.Mode == ModeLegacy {
+		mp.legacyObservation(j, m, l)
+		return
+	}
+	mp.modernObservation(j, m)
 }
 
 // dedupe keeps one resource per type and id, the last one mapped, at the
 // place of the first. Two records can share an id in legacy mode (its id has
 // neither provider nor record in it) and a Bundle must not write one id twice.
 func dedupe(res []Resource) []Resource {
-	at := make(map[string]int, len(res))
+	at := make(map[resourceKey]int, len(res))
 	out := res[:0]
 	for _, r := range res {
-		key := r.FHIRType() + "/" + r.LogicalID()
+		key := resourceKey{r.FHIRType(), r.LogicalID()}
 		if i, ok := at[key]; ok {
 			out[i] = r
 			continue
@@ -158,6 +265,8 @@ func dedupe(res []Resource) []Resource {
 	}
 	return out
 }
+
+type resourceKey struct{ typ, id string }
 
 // check rejects a measurement the mapping cannot give a stable identity or a
 // valid shape. Errors name the position and field, never the value.

@@ -9,7 +9,7 @@ import (
 
 // modernObservation maps one measurement in modern mode. The payload decides
 // the shape; the kind's table row decides the codes.
-func (mp *Mapper) modernObservation(j *job, m *health.Measurement) error {
+func (mp *Mapper) modernObservation(j *job, m *health.Measurement) {
 	row := mp.kinds[m.Kind]
 	switch {
 	case m.Series != nil:
@@ -23,13 +23,12 @@ func (mp *Mapper) modernObservation(j *job, m *health.Measurement) error {
 	case m.Rhythm != nil:
 		o := mp.base(j, m, row, "")
 		o.ValueCodeableConcept, o.Interpretation = mp.rhythm(*m.Rhythm)
-		j.out = append(j.out, o)
+		j.put(o)
 	default:
 		o := mp.base(j, m, row, "")
 		o.ValueQuantity = quantity(m.Value, row.Unit, row.UnitText)
-		j.out = append(j.out, o)
+		j.put(o)
 	}
-	return nil
 }
 
 // ObservationIdentifierValue returns the modern identifier value of a
@@ -54,7 +53,7 @@ func (mp *Mapper) base(j *job, m *health.Measurement, row *mapping, suffix strin
 		Status:       "final",
 		Category:     []CodeableConcept{mp.cats[row.Category]},
 		Code:         CodeableConcept{Coding: row.Codes, Text: row.Text},
-		Subject:      &Reference{Reference: "Patient/" + j.patient},
+		Subject:      j.subject,
 		Method:       mp.methods[m.Origin],
 		Device:       mp.deviceRef(j, m),
 	}
@@ -108,12 +107,12 @@ func (mp *Mapper) bloodPressure(j *job, m *health.Measurement, row *mapping) {
 		mp.quantityComponent("bp-systolic", bp.Systolic, "mmHg"),
 		mp.quantityComponent("bp-diastolic", bp.Diastolic, "mmHg"),
 	}
-	j.out = append(j.out, o)
+	j.put(o)
 	if bp.Pulse > 0 {
 		hr := mp.kinds[health.KindHeartRate]
 		p := mp.base(j, m, hr, "pulse")
 		p.ValueQuantity = quantity(bp.Pulse, hr.Unit, hr.UnitText)
-		j.out = append(j.out, p)
+		j.put(p)
 	}
 }
 
@@ -154,7 +153,7 @@ func (mp *Mapper) sleep(j *job, m *health.Measurement, row *mapping) {
 	if s.Score >= 0 {
 		o.Component = append(o.Component, mp.quantityComponent("sleep-score", s.Score, "score"))
 	}
-	j.out = append(j.out, o)
+	j.put(o)
 }
 
 func minutes(d time.Duration) float64 { return d.Minutes() }

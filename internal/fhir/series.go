@@ -28,6 +28,9 @@ func sampleSuffix(t time.Time, layout string) string { return t.UTC().Format(lay
 func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
 	s := m.Series
 	for i, v := range s.Values {
+		if j.err != nil {
+			return // the Bundle consumer failed: stop mapping
+		}
 		if health.IsGap(v) {
 			continue
 		}
@@ -40,7 +43,7 @@ func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
 			o.EffectiveDateTime, o.EffectivePeriod = fhirTime(at), nil
 		}
 		o.ValueQuantity = quantity(v, row.Unit, row.UnitText)
-		j.out = append(j.out, o)
+		j.put(o)
 	}
 }
 
@@ -65,7 +68,7 @@ func (mp *Mapper) hourly(j *job, m *health.Measurement, row *mapping) {
 				Dimensions:   1,
 				Data:         SeriesSamples(values),
 			}
-			j.out = append(j.out, o)
+			j.put(o)
 		}
 		i = end
 	}

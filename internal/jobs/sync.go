@@ -262,34 +262,6 @@ func (w *syncWorker) endMissingDevices(ctx context.Context, l store.Link, b *hea
 	return nil
 }
 
-// mappable returns in's batch without the measurements and devices that
-// fail to map on their own, and how many it dropped. It runs only after a
-// whole batch failed, so the common path maps once.
-func (w *syncWorker) mappable(in fhir.Input) (health.Batch, int) {
-	kept := in.Batch
-	kept.Measurements, kept.Devices = nil, nil
-	dropped := 0
-	for _, m := range in.Batch.Measurements {
-		one := in
-		one.Batch.Measurements, one.Batch.Devices = []health.Measurement{m}, nil
-		if _, err := w.p.Mapper.Resources(one); err != nil {
-			dropped++
-			continue
-		}
-		kept.Measurements = append(kept.Measurements, m)
-	}
-	for _, d := range in.Batch.Devices {
-		one := in
-		one.Batch.Measurements, one.Batch.Devices = nil, []health.Device{d}
-		if _, err := w.p.Mapper.Resources(one); err != nil {
-			dropped++
-			continue
-		}
-		kept.Devices = append(kept.Devices, d)
-	}
-	return kept, dropped
-}
-
 // mergeBatches joins the pages and windows of one sync into one batch, so
 // that the whole sync is mapped once and published in
 // ceil(resources / bundle size) requests.
@@ -335,27 +307,14 @@ func (w *syncWorker) prepare(ctx context.Context, l store.Link, a SyncArgs) (cur
 	return cursor, excluded, err
 }
 
-// publish maps one batch and publishes its Bundles.
+// publish maps one batch and publishes its Bundles one by one as the
+// mapping fills them. One unreadable record does not hold the others back:
+// it is left out, counted and logged, and the rest is published.
 func (w *syncWorker) publish(ctx context.Context, l store.Link, b health.Batch, res *syncResult) error {
-	in := fhir.Input{Patient: l.EHRUserID, Batch: b, Now: w.p.Now()}
-	bundles, err := w.p.Mapper.Bundles(in)
-	if err != nil {
-		// One unreadable record must not hold the others back: drop what
-		// cannot be mapped, count it, publish the rest.
-		var dropped int
-		in.Batch, dropped = w.mappable(in)
-		if dropped == 0 {
-			return err
-		}
-		res.rejected += int64(dropped)
-		w.logger.WarnContext(ctx, "skipped records that cannot be mapped", "link_id", l.ID, "count", dropped,
-			"error_kind", string(health.KindOf(err)))
-		if bundles, err = w.p.Mapper.Bundles(in); err != nil {
-			return err
-		}
-	}
+	var skipped []error
+	in := fhir.Input{Patient: l.EHRUserID, Batch: b, Now: w.p.Now(), Skip: func(err error) { skipped = append(skipped, err) }}
 	var rejected error
-	for _, bundle := range bundles {
+	err := w.p.Mapper.Stream(in, func(bundle *fhir.Bundle) error {
 		r, err := w.p.Sink.Publish(ctx, bundle)
 		for _, e := range r.Entries {
 			switch e.Outcome {
@@ -365,12 +324,18 @@ func (w *syncWorker) publish(ctx context.Context, l store.Link, b health.Batch, 
 				res.rejected++
 			}
 		}
-		if err != nil && health.KindOf(err) != health.KindRejected {
-			return err
+		if health.KindOf(err) == health.KindRejected {
+			rejected, err = err, nil
 		}
-		if err != nil {
-			rejected = err
-		}
+		return err
+	})
+	if len(skipped) > 0 {
+		res.rejected += int64(len(skipped))
+		w.logger.WarnContext(ctx, "skipped records that cannot be mapped", "link_id", l.ID, "count", len(skipped),
+			"first_error", skipped[0].Error())
+	}
+	if err != nil {
+		return err
 	}
 	return rejected
 }
