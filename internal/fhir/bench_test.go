@@ -84,6 +84,18 @@ func benchMapEncodeOpts(b *testing.B, opts Options, batch health.Batch) {
 	}
 }
 
+// benchMapOnly is the mapping alone: what the goal's "adds" measures.
+func benchMapOnly(b *testing.B, mode string, batch health.Batch) {
+	mp := New(DefaultOptions(mode))
+	in := Input{Patient: "p", Batch: batch, Now: testNow}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := mp.Stream(in, func(*Bundle) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func benchEncodeOnly(b *testing.B, mode string, batch health.Batch) {
 	benchEncodeOnlyOpts(b, DefaultOptions(mode), batch)
 }
@@ -146,6 +158,53 @@ func BenchmarkGetmeas1000Groups(b *testing.B) {
 	batch := getmeasPage()
 	for _, mode := range []string{ModeModern, ModeLegacy} {
 		b.Run("map+encode/"+mode, func(b *testing.B) { benchMapEncode(b, mode, batch) })
+		b.Run("map/"+mode, func(b *testing.B) { benchMapOnly(b, mode, batch) })
 		b.Run("encode/"+mode, func(b *testing.B) { benchEncodeOnly(b, mode, batch) })
+	}
+}
+
+// BenchmarkMappingOverhead reports what mapping adds to encoding, as
+// "overhead-%": (map+encode − encode) / encode. Each iteration times both
+// back to back, so a machine whose speed drifts between benchmark runs (a
+// shared VM) still gives a fair ratio. The goal is at most 50.
+func BenchmarkMappingOverhead(b *testing.B) {
+	samples := DefaultOptions(ModeModern)
+	samples.Intraday = IntradaySamples
+	for _, c := range []struct {
+		name  string
+		opts  Options
+		batch health.Batch
+	}{
+		{"getmeas-1000-groups/modern", DefaultOptions(ModeModern), getmeasPage()},
+		{"getmeas-1000-groups/legacy", DefaultOptions(ModeLegacy), getmeasPage()},
+		{"heart-rate-day/sampled", DefaultOptions(ModeModern), hrDay()},
+		{"ecg-30s/modern", DefaultOptions(ModeModern), ecg30s()},
+		{"ecg-30s/legacy", DefaultOptions(ModeLegacy), ecg30s()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			mp := New(c.opts)
+			in := Input{Patient: "p", Batch: c.batch, Now: testNow}
+			built, err := mp.Bundles(in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var both, encode time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				enc := json.NewEncoder(io.Discard)
+				if err := mp.Stream(in, func(bd *Bundle) error { return enc.Encode(bd) }); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				enc = json.NewEncoder(io.Discard)
+				for _, bd := range built {
+					if err := enc.Encode(bd); err != nil {
+						b.Fatal(err)
+					}
+				}
+				both, encode = both+t1.Sub(t0), encode+time.Since(t1)
+			}
+			b.ReportMetric(100*float64(both-encode)/float64(encode), "overhead-%")
+		})
 	}
 }

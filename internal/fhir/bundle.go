@@ -80,58 +80,74 @@ func (p *packer) flush() error {
 }
 
 func (mp *Mapper) bundle(in Input, res []Resource) *Bundle {
-	b := &Bundle{ResourceType: "Bundle", Type: mp.opts.BundleType, Entry: make([]BundleEntry, 0, len(res)+1)}
+	n := len(res)
+	if mp.opts.Provenance {
+		n++
+	}
+	b := &Bundle{ResourceType: "Bundle", Type: mp.opts.BundleType, Entry: make([]BundleEntry, n)}
 	if !in.Now.IsZero() {
 		b.Timestamp = fhirTime(in.Now.UTC())
 	}
-	var prov *Provenance
+	reqs := make([]BundleRequest, n) // one allocation for every entry's request
+	var targets []Reference
 	if mp.opts.Provenance {
-		prov = mp.provenance(in, res) // before entry() may clear ids
+		targets = make([]Reference, len(res))
 	}
-	for _, r := range res {
-		b.Entry = append(b.Entry, mp.entry(r))
+	for i, r := range res {
+		// In PUT mode the request URL is also how the Provenance refers
+		// to the resource; read before entry may clear the id.
+		b.Entry[i] = mp.entry(r, &reqs[i])
+		if targets != nil {
+			targets[i].Reference = reqs[i].URL // "Type/id" (see ref)
+			if mp.opts.BundleMethod == MethodConditionalCreate {
+				targets[i].Reference = b.Entry[i].FullURL
+			}
+		}
 	}
-	if prov != nil {
-		b.Entry = append(b.Entry, mp.entry(prov))
+	if targets != nil {
+		prov := mp.provenance(in, res, targets)
+		b.Entry[n-1] = mp.entry(prov, &reqs[n-1])
 	}
 	return b
 }
 
 // entry writes r with PUT to its deterministic id, or as a conditional
 // create keyed on its identifier. Either way a retry never duplicates.
-func (mp *Mapper) entry(r Resource) BundleEntry {
-	id, typ := r.LogicalID(), r.FHIRType()
-	e := BundleEntry{FullURL: "urn:uuid:" + id, Resource: r}
-	if key := r.Key(); mp.opts.BundleMethod == MethodConditionalCreate && key != "" {
-		r.setID("")
-		cond := "identifier=" + url.QueryEscape(key)
-		if s := r.subject(); s != "" {
-			cond += "&subject=" + url.QueryEscape(s)
+func (mp *Mapper) entry(r Resource, req *BundleRequest) BundleEntry {
+	urls := r.entryURLs()
+	e := BundleEntry{FullURL: urls.full, Resource: r, Request: req}
+	if key := ""; mp.opts.BundleMethod == MethodConditionalCreate {
+		if key = r.Key(); key != "" {
+			r.setID("")
+			cond := "identifier=" + url.QueryEscape(key)
+			if s := r.subject(); s != "" {
+				cond += "&subject=" + url.QueryEscape(s)
+			}
+			*req = BundleRequest{Method: "POST", URL: r.FHIRType(), IfNoneExist: cond}
+			return e
 		}
-		e.Request = &BundleRequest{Method: "POST", URL: typ, IfNoneExist: cond}
-		return e
 	}
-	e.Request = &BundleRequest{Method: "PUT", URL: typ + "/" + id}
+	*req = BundleRequest{Method: "PUT", URL: urls.put}
 	return e
 }
 
 // provenance records that this ohx version wrote these resources from this
-// provider call at Now. Its id derives from its targets, so re-publishing
-// the same Bundle replaces it rather than adding another.
-func (mp *Mapper) provenance(in Input, res []Resource) *Provenance {
-	parts := make([]string, 0, 4*len(res)+1)
-	parts = append(parts, "Provenance|")
-	targets := make([]Reference, len(res))
+// provider call at Now. Its id derives from its targets' types and ids, so
+// re-publishing the same Bundle replaces it rather than adding another.
+func (mp *Mapper) provenance(in Input, res []Resource, targets []Reference) *Provenance {
+	h := newUUID5(ohxNamespace())
+	h.WriteString("Provenance|")
 	for i, r := range res {
 		if i > 0 {
-			parts = append(parts, ",")
+			h.WriteString(",")
 		}
-		parts = append(parts, r.FHIRType(), "/", r.LogicalID())
-		targets[i] = Reference{Reference: mp.ref(r.FHIRType(), r.LogicalID())}
+		h.WriteString(r.FHIRType())
+		h.WriteString("/")
+		h.WriteString(targetID(r, targets[i].Reference))
 	}
 	p := &Provenance{
 		ResourceType: "Provenance",
-		ID:           uuidString(uuid5Parts(ohxNamespace(), parts...)),
+		ID:           uuidString(h.Sum()),
 		Target:       targets,
 		Agent: []ProvenanceAgent{{
 			Type: &CodeableConcept{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", Code: "assembler", Display: "Assembler"}}},
@@ -152,6 +168,15 @@ func (mp *Mapper) provenance(in Input, res []Resource) *Provenance {
 		}}}
 	}
 	return p
+}
+
+// targetID is the id a Provenance target had when mapped: conditional
+// create clears ids from the resources, but their references keep them.
+func targetID(r Resource, ref string) string {
+	if id := r.LogicalID(); id != "" {
+		return id
+	}
+	return ref[strings.LastIndexAny(ref, "/:")+1:]
 }
 
 func sourceName(p health.Provider, source string) string {

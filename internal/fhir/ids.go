@@ -4,8 +4,8 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -35,6 +35,12 @@ func uuid5(ns [16]byte, name string) string { return uuidString(uuid5Bytes(ns, n
 // uuidString formats u in the canonical 8-4-4-4-12 form.
 func uuidString(u [16]byte) string {
 	var buf [36]byte
+	return string(appendUUID(buf[:0], u))
+}
+
+// appendUUID appends u in the canonical form.
+func appendUUID(b []byte, u [16]byte) []byte {
+	var buf [36]byte
 	hex.Encode(buf[0:8], u[0:4])
 	buf[8] = '-'
 	hex.Encode(buf[9:13], u[4:6])
@@ -44,10 +50,51 @@ func uuidString(u [16]byte) string {
 	hex.Encode(buf[19:23], u[8:10])
 	buf[23] = '-'
 	hex.Encode(buf[24:], u[10:16])
-	return string(buf[:])
+	return append(b, buf[:]...)
 }
 
 func uuid5Bytes(ns [16]byte, name string) [16]byte { return uuid5Parts(ns, name) }
+
+// uuid5Writer computes a version 5 UUID over a name written in pieces, for
+// names too long to build in memory first (a Provenance's target list).
+type uuid5Writer struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newUUID5(ns [16]byte) *uuid5Writer {
+	w := &uuid5Writer{h: sha1.New(), buf: make([]byte, 0, 1024)}
+	w.buf = append(w.buf, ns[:]...)
+	return w
+}
+
+func (w *uuid5Writer) WriteString(s string) {
+	if len(w.buf)+len(s) > cap(w.buf) {
+		w.h.Write(w.buf)
+		w.buf = w.buf[:0]
+	}
+	if len(s) > cap(w.buf) {
+		w.h.Write([]byte(s))
+		return
+	}
+	w.buf = append(w.buf, s...)
+}
+
+func (w *uuid5Writer) Sum() [16]byte {
+	w.h.Write(w.buf)
+	var sum [sha1.Size]byte
+	return uuid5Version(w.h.Sum(sum[:0]))
+}
+
+// uuid5Version takes the first 16 bytes of a SHA-1 digest and sets the
+// version and variant bits.
+func uuid5Version(sum []byte) [16]byte {
+	var u [16]byte
+	copy(u[:], sum[:16])
+	u[6] = (u[6] & 0x0f) | 0x50 // version 5
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return u
+}
 
 // uuid5Parts is uuid5Bytes of the concatenation of parts, without building
 // the concatenated string: ids are computed for every resource.
@@ -58,19 +105,17 @@ func uuid5Parts(ns [16]byte, parts ...string) [16]byte {
 		b = append(b, p...)
 	}
 	sum := sha1.Sum(b)
-	var u [16]byte
-	copy(u[:], sum[:16])
-	u[6] = (u[6] & 0x0f) | 0x50 // version 5
-	u[8] = (u[8] & 0x3f) | 0x80 // RFC 4122 variant
-	return u
+	return uuid5Version(sum[:])
 }
 
 // joaat31 is the original service's "jenkins_hash" identifier: Bob Jenkins'
 // one-at-a-time hash over the 32 bytes of SHA-256(s), every step masked to
 // 31 bits. The mask is why results fit in 0…2³¹−1.
-func joaat31(s string) uint32 {
+func joaat31(s string) uint32 { return joaat31Bytes([]byte(s)) }
+
+func joaat31Bytes(s []byte) uint32 {
 	const mask = 0x7FFFFFFF
-	digest := sha256.Sum256([]byte(s))
+	digest := sha256.Sum256(s)
 	var h uint32
 	for _, b := range digest {
 		h = (h + uint32(b)) & mask
@@ -86,19 +131,26 @@ func joaat31(s string) uint32 {
 // pyISO formats t the way Python's datetime.isoformat(sep) prints an aware
 // UTC datetime: microseconds only when non-zero, offset as +00:00.
 func pyISO(t time.Time, sep byte) string {
+	var buf [40]byte
+	return string(appendPyISO(buf[:0], t, sep))
+}
+
+// appendPyISO appends pyISO(t, sep) to b.
+func appendPyISO(b []byte, t time.Time, sep byte) []byte {
 	t = t.UTC()
-	b := make([]byte, 0, 32)
 	b = t.AppendFormat(b, "2006-01-02")
 	b = append(b, sep)
 	b = t.AppendFormat(b, "15:04:05")
 	if us := t.Nanosecond() / 1000; us != 0 {
-		b = append(b, '.')
-		s := strconv.Itoa(us)
-		b = append(b, strings.Repeat("0", 6-len(s))...)
-		b = append(b, s...)
+		var d [7]byte // ".", then six digits, zero-padded
+		d[0] = '.'
+		for i := 6; i > 0; i-- {
+			d[i] = byte('0' + us%10)
+			us /= 10
+		}
+		b = append(b, d[:]...)
 	}
-	b = append(b, "+00:00"...)
-	return string(b)
+	return append(b, "+00:00"...)
 }
 
 // pyMillisZ formats t like the original's strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]+"Z".
@@ -119,6 +171,39 @@ func LegacyIdentifierValue(strategy, s string) string {
 		return uuid5(dnsNamespace(), s)
 	}
 	return strconv.FormatUint(uint64(joaat31(s)), 10)
+}
+
+// legacyNames returns LegacyObservationID and the entry URLs built from it,
+// with no more than one allocation (see modernNames), and the identifier
+// value LegacyIdentifierValue gives for idCode.
+func legacyNames(strategy, patient string, t time.Time, code, idCode, suffix string) (string, entryURLs, string) {
+	var buf [256]byte
+	ns := dnsNamespace()
+	b := append(buf[:0], ns[:]...)
+	b = append(b, "Observation:"...)
+	b = append(b, patient...)
+	b = append(b, ':')
+	b = appendPyISO(b, t, 'T')
+	b = append(b, ':')
+	b = append(b, code...)
+	b = append(b, suffix...)
+	sum := sha1.Sum(b)
+	id, urls := entryNames("Observation", uuid5Version(sum[:]))
+
+	// The identifier input S = "{patient}:{isoformat(sep=' ')}:{idCode}{suffix}".
+	b = append(buf[:0], ns[:]...)
+	s0 := len(b)
+	b = append(b, patient...)
+	b = append(b, ':')
+	b = appendPyISO(b, t, ' ')
+	b = append(b, ':')
+	b = append(b, idCode...)
+	b = append(b, suffix...)
+	if strategy == StrategyUUID {
+		sum := sha1.Sum(b)
+		return id, urls, uuidString(uuid5Version(sum[:]))
+	}
+	return id, urls, strconv.FormatUint(uint64(joaat31Bytes(b[s0:])), 10)
 }
 
 // LegacyObservationID returns the original's Observation.id:
@@ -146,4 +231,25 @@ func DeviceAssociationID(provider, deviceID, patient string) string {
 // same provider record linked to two patients can never collide.
 func ModernID(resourceType, patient, system, value string) string {
 	return uuidString(uuid5Parts(ohxNamespace(), resourceType, "|", patient, "|", system, "|", value))
+}
+
+// modernNames returns ModernID and the entry URLs built from it, cut from
+// one string: "urn:uuid:{id}{type}/{id}". Mapping names thousands of
+// resources per batch; this makes three strings one allocation.
+func modernNames(resourceType, patient, system, value string) (string, entryURLs) {
+	return entryNames(resourceType, uuid5Parts(ohxNamespace(), resourceType, "|", patient, "|", system, "|", value))
+}
+
+// entryNames returns the id of u and the entry URLs built from it, cut from
+// one string "urn:uuid:{id}{type}/{id}".
+func entryNames(resourceType string, u [16]byte) (string, entryURLs) {
+	const urn = len("urn:uuid:")
+	var buf [128]byte
+	b := append(buf[:0], "urn:uuid:"...)
+	b = appendUUID(b, u)
+	b = append(b, resourceType...)
+	b = append(b, '/')
+	b = appendUUID(b, u)
+	s := string(b)
+	return s[urn : urn+36], entryURLs{full: s[:urn+36], put: s[urn+36:]}
 }

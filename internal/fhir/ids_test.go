@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,5 +108,39 @@ func TestOHXNamespaceDerivation(t *testing.T) {
 	t.Parallel()
 	if got, want := uuid5Bytes(dnsNamespace(), "ohx-health.github.io"), ohxNamespace(); got != want {
 		t.Errorf("ohx namespace = %x, want uuid5(DNS, ohx-health.github.io) = %x", want, got)
+	}
+}
+
+// The mapping computes ids, URLs and identifiers in one pass over stack
+// buffers; they must equal the documented formulas exactly.
+func TestFastNamesMatchFormulas(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{
+		base, base.Add(7 * time.Microsecond), base.Add(123456789 * time.Nanosecond),
+		base.Add(999999 * time.Microsecond).In(time.FixedZone("", -5*3600)), time.Date(1999, 12, 31, 23, 59, 59, 1000, time.UTC),
+	} {
+		for _, patient := range []string{"p", "test-user", strings.Repeat("long-patient-id-", 20)} {
+			for _, strategy := range []string{StrategyJenkins, StrategyUUID} {
+				id, urls, value := legacyNames(strategy, patient, at, "8867-4", "85354-9:8462-4", ":from-ecg")
+				if want := LegacyObservationID(patient, at, "8867-4", ":from-ecg"); id != want {
+					t.Errorf("%d %s: legacy id %s, want %s", i, strategy, id, want)
+				}
+				if want := LegacyIdentifierValue(strategy, LegacyIdentifierInput(patient, at, "85354-9:8462-4:from-ecg")); value != want {
+					t.Errorf("%d %s: legacy identifier %s, want %s", i, strategy, value, want)
+				}
+				if want := newEntryURLs("Observation", id); urls != want {
+					t.Errorf("%d: legacy urls %+v, want %+v", i, urls, want)
+				}
+			}
+			value := "withings:heart_rate:" + at.String()
+			id, urls := modernNames("Observation", patient, SystemOHXObservationID, value)
+			if want := ModernID("Observation", patient, SystemOHXObservationID, value); id != want {
+				t.Errorf("%d: modern id %s, want %s", i, id, want)
+			}
+			if want := newEntryURLs("Observation", id); urls != want {
+				t.Errorf("%d: modern urls %+v, want %+v", i, urls, want)
+			}
+		}
 	}
 }

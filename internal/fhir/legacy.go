@@ -16,21 +16,61 @@ type legacyMapping struct {
 	Code, Name     string
 	Category       string
 	UnitText, UCUM string
+
+	// Built once by New and shared, never modified, by every Observation.
+	category []CodeableConcept
+	code     CodeableConcept
+}
+
+func legacyRow(kind health.Kind, code, name, category, unitText, ucum string) legacyMapping {
+	return legacyMapping{Kind: kind, Code: code, Name: name, Category: category, UnitText: unitText, UCUM: ucum}
+}
+
+// withConcepts returns l with its category and code built.
+func (l legacyMapping) withConcepts() legacyMapping {
+	l.category = []CodeableConcept{{Coding: []Coding{{SystemObsCategory, l.Category, legacyTitle(l.Category)}}}}
+	l.code = CodeableConcept{Coding: []Coding{loinc(l.Code, l.Name)}, Text: l.Name}
+	return l
+}
+
+// legacyShared is what every legacy Observation of one provider in one
+// mapping shares: built on first use, never modified.
+type legacyShared struct {
+	system string
+	note   []Annotation
+	metas  map[health.Origin]*Meta
+}
+
+func (mp *Mapper) legacyShared(j *job, p health.Provider) *legacyShared {
+	if s, ok := j.legacy[p]; ok {
+		return s
+	}
+	if j.legacy == nil {
+		j.legacy = map[health.Provider]*legacyShared{}
+		j.nowMillis = pyMillisZ(j.now)
+	}
+	s := &legacyShared{
+		system: strings.ReplaceAll(mp.opts.IdentifierSystem, "{provider}", string(p)),
+		note:   []Annotation{{Time: j.nowMillis, Text: "Synced from " + providerName(p) + " Health Platform."}},
+		metas:  map[health.Origin]*Meta{},
+	}
+	j.legacy[p] = s
+	return s
 }
 
 // legacyTable returns the original's table. Heart rate keeps the unit text
 // "bpm" but gets the UCUM code /min instead of the original's {beats}/min.
 func legacyTable(steps string) []legacyMapping {
 	return []legacyMapping{
-		{health.KindHeartRate, "8867-4", "Heart rate", CatVitalSigns, "bpm", "/min"},
-		{health.KindRestingHR, "8867-4", "Heart rate", CatVitalSigns, "bpm", "/min"},
-		{health.KindStepsDaily, steps, "Steps", CatActivity, "steps", "[count]"},
-		{health.KindBodyWeight, "29463-7", "Body weight", CatVitalSigns, "kg", "kg"},
-		{health.KindBloodPressure, "85354-9", "Blood pressure", CatVitalSigns, "mmHg", "mm[Hg]"},
-		{health.KindBodyTemp, "8310-5", "Body temperature", CatVitalSigns, "°C", "Cel"},
-		{health.KindSpO2, "59408-5", "Oxygen saturation", CatVitalSigns, "%", "%"},
-		{health.KindSleep, "93832-4", "Sleep data", CatActivity, "minutes", "min"},
-		{health.KindECG, "8601-7", "EKG impression", CatProcedure, "", ""},
+		legacyRow(health.KindHeartRate, "8867-4", "Heart rate", CatVitalSigns, "bpm", "/min"),
+		legacyRow(health.KindRestingHR, "8867-4", "Heart rate", CatVitalSigns, "bpm", "/min"),
+		legacyRow(health.KindStepsDaily, steps, "Steps", CatActivity, "steps", "[count]"),
+		legacyRow(health.KindBodyWeight, "29463-7", "Body weight", CatVitalSigns, "kg", "kg"),
+		legacyRow(health.KindBloodPressure, "85354-9", "Blood pressure", CatVitalSigns, "mmHg", "mm[Hg]"),
+		legacyRow(health.KindBodyTemp, "8310-5", "Body temperature", CatVitalSigns, "°C", "Cel"),
+		legacyRow(health.KindSpO2, "59408-5", "Oxygen saturation", CatVitalSigns, "%", "%"),
+		legacyRow(health.KindSleep, "93832-4", "Sleep data", CatActivity, "minutes", "min"),
+		legacyRow(health.KindECG, "8601-7", "EKG impression", CatProcedure, "", ""),
 	}
 }
 
@@ -98,24 +138,30 @@ func (mp *Mapper) legacyObservation(j *job, m *health.Measurement, l legacyMappi
 // code in the identifier input, which for blood pressure is not the
 // Observation code; suffix distinguishes the ECG-derived heart rate.
 func (mp *Mapper) legacyBase(j *job, m *health.Measurement, l legacyMapping, t time.Time, eff, idCode, suffix string) *LegacyObservation {
-	system := strings.ReplaceAll(mp.opts.IdentifierSystem, "{provider}", string(m.Provider))
-	pname := providerName(m.Provider)
+	shared := mp.legacyShared(j, m.Provider)
+	meta, ok := shared.metas[m.Origin]
+	if !ok {
+		meta = legacyMeta(m)
+		shared.metas[m.Origin] = meta
+	}
 	o := &LegacyObservation{
 		ResourceType:      "Observation",
-		ID:                LegacyObservationID(j.patient, t, l.Code, suffix),
 		Status:            mp.opts.ObservationStatus,
-		Category:          []CodeableConcept{{Coding: []Coding{{SystemObsCategory, l.Category, legacyTitle(l.Category)}}}},
-		Code:              CodeableConcept{Coding: []Coding{loinc(l.Code, l.Name)}, Text: l.Name},
+		Category:          l.category,
+		Code:              l.code,
 		Subject:           *j.subject,
 		EffectiveDateTime: eff,
-		Meta:              legacyMeta(m),
-		Identifier: []Identifier{{Use: "secondary", System: system,
-			Value: LegacyIdentifierValue(mp.opts.IdentifierStrategy, LegacyIdentifierInput(j.patient, t, idCode+suffix))}},
+		Meta:              meta,
 	}
+	var value string
+	o.ID, o.urls, value = legacyNames(mp.opts.IdentifierStrategy, j.patient, t, l.Code, idCode, suffix)
+	o.ident[0] = Identifier{Use: "secondary", System: shared.system, Value: value}
+	o.Identifier = o.ident[:]
 	if mp.opts.IncludeIssued {
-		o.Issued = pyMillisZ(j.now)
+		o.Issued = j.nowMillis
 	}
 	if mp.opts.DeviceInfoMode == DeviceInfoExtension {
+		o.Extension = make([]Extension, 0, 3)
 		o.Extension = append(o.Extension, Extension{URL: "obtained-from", ValueString: string(m.Provider)})
 		if m.Device != "" {
 			o.Extension = append(o.Extension, Extension{URL: "external-device-id", ValueString: m.Device})
@@ -127,7 +173,7 @@ func (mp *Mapper) legacyBase(j *job, m *health.Measurement, l legacyMapping, t t
 		o.Device = mp.deviceRef(j, m)
 	}
 	if suffix == "" {
-		o.Note = []Annotation{{Time: pyMillisZ(j.now), Text: "Synced from " + pname + " Health Platform."}}
+		o.Note = shared.note
 	}
 	return o
 }

@@ -83,6 +83,9 @@ type LegacyObservation struct {
 	Component         []LegacyComponent `json:"component,omitempty"`
 	DerivedFrom       []Reference       `json:"derivedFrom,omitempty"`
 	Note              []Annotation      `json:"note,omitempty"`
+
+	ident [1]Identifier // storage, see Observation
+	urls  entryURLs
 }
 
 // FHIRType returns "Observation".

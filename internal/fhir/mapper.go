@@ -19,7 +19,7 @@ type Mapper struct {
 	rhythms  map[health.Rhythm]rhythmCode
 	devTypes map[health.DeviceType]deviceTypeCode
 	legacy   map[health.Kind]legacyMapping
-	cats     map[string]CodeableConcept
+	cats     map[string][]CodeableConcept // one shared, never modified, slice per category
 	methods  map[health.Origin]*CodeableConcept
 }
 
@@ -34,11 +34,11 @@ func New(opts Options) *Mapper {
 		rhythms:  map[health.Rhythm]rhythmCode{},
 		devTypes: map[health.DeviceType]deviceTypeCode{},
 		legacy:   map[health.Kind]legacyMapping{},
-		cats:     map[string]CodeableConcept{},
+		cats:     map[string][]CodeableConcept{},
 		methods:  methodTable(),
 	}
 	for _, c := range categoryTable() {
-		m.cats[c.Code] = CodeableConcept{Coding: []Coding{c}}
+		m.cats[c.Code] = []CodeableConcept{{Coding: []Coding{c}}}
 	}
 	for _, row := range modernTable() {
 		m.kinds[row.Kind] = &row
@@ -53,7 +53,7 @@ func New(opts Options) *Mapper {
 		m.devTypes[d.Type] = d
 	}
 	for _, l := range legacyTable(opts.LOINCSteps) {
-		m.legacy[l.Kind] = l
+		m.legacy[l.Kind] = l.withConcepts()
 	}
 	return m
 }
@@ -110,14 +110,17 @@ type job struct {
 	subject  *Reference // "Patient/{id}", shared by every resource
 	provider health.Provider
 	now      time.Time
-	devices  map[string]bool       // provider device ids with a Device in this batch
-	devRefs  map[string]*Reference // one Observation.device per device, shared
+	devices  map[string]bool          // provider device ids with a Device in this batch
+	devRefs  map[deviceKey]*Reference // one Observation.device per device, shared
 	// held collects the resources of a device's group (see walk) instead
 	// of passing each group on.
 	held bool
 	out  []Resource
 	add  func([]Resource) error
 	err  error // the first error add returned; mapping stops there
+	// legacy mode only
+	legacy    map[health.Provider]*legacyShared
+	nowMillis string
 }
 
 // put hands on one group: resources that reference each other and so must
@@ -160,7 +163,7 @@ func (mp *Mapper) walk(in Input, add func([]Resource) error) error {
 	}
 	b := &in.Batch
 	j := &job{patient: patient, subject: &Reference{Reference: "Patient/" + patient}, provider: b.Provider,
-		now: in.Now, devices: map[string]bool{}, devRefs: map[string]*Reference{}, add: add}
+		now: in.Now, devices: map[string]bool{}, devRefs: map[deviceKey]*Reference{}, add: add}
 	reject := func(err error) error {
 		if in.Skip == nil {
 			return err

@@ -26,7 +26,7 @@ func (mp *Mapper) modernObservation(j *job, m *health.Measurement) {
 		j.put(o)
 	default:
 		o := mp.base(j, m, row, "")
-		o.ValueQuantity = quantity(m.Value, row.Unit, row.UnitText)
+		o.setQuantity(quantityOf(m.Value, row.Unit, row.UnitText))
 		j.put(o)
 	}
 }
@@ -48,15 +48,16 @@ func (mp *Mapper) base(j *job, m *health.Measurement, row *mapping, suffix strin
 	value := ObservationIdentifierValue(m, suffix)
 	o := &Observation{
 		ResourceType: "Observation",
-		ID:           ModernID("Observation", j.patient, SystemOHXObservationID, value),
-		Identifier:   []Identifier{{Use: "official", System: SystemOHXObservationID, Value: value}},
+		ident:        [1]Identifier{{Use: "official", System: SystemOHXObservationID, Value: value}},
 		Status:       "final",
-		Category:     []CodeableConcept{mp.cats[row.Category]},
+		Category:     mp.cats[row.Category],
 		Code:         CodeableConcept{Coding: row.Codes, Text: row.Text},
 		Subject:      j.subject,
 		Method:       mp.methods[m.Origin],
 		Device:       mp.deviceRef(j, m),
 	}
+	o.ID, o.urls = modernNames("Observation", j.patient, SystemOHXObservationID, value)
+	o.Identifier = o.ident[:]
 	if !m.Modified.IsZero() {
 		o.Issued = fhirTime(m.Modified)
 	}
@@ -77,8 +78,13 @@ func effective(m *health.Measurement, period bool) (string, *Period) {
 	return fhirTime(m.Start), nil
 }
 
+func quantityOf(v float64, code, unit string) Quantity {
+	return Quantity{Value: v, Unit: unit, System: SystemUCUM, Code: code}
+}
+
 func quantity(v float64, code, unit string) *Quantity {
-	return &Quantity{Value: v, Unit: unit, System: SystemUCUM, Code: code}
+	q := quantityOf(v, code, unit)
+	return &q
 }
 
 // deviceRef refers to the measuring device: literally when its Device is in
@@ -88,7 +94,7 @@ func (mp *Mapper) deviceRef(j *job, m *health.Measurement) *Reference {
 	if m.Device == "" {
 		return nil
 	}
-	key := string(m.Provider) + "|" + m.Device + "|" + m.DeviceModel
+	key := deviceKey{m.Provider, m.Device, m.DeviceModel}
 	if r, ok := j.devRefs[key]; ok {
 		return r // shared: references are never modified after mapping
 	}
@@ -98,6 +104,11 @@ func (mp *Mapper) deviceRef(j *job, m *health.Measurement) *Reference {
 	}
 	j.devRefs[key] = r
 	return r
+}
+
+type deviceKey struct {
+	provider      health.Provider
+	device, model string
 }
 
 func (mp *Mapper) bloodPressure(j *job, m *health.Measurement, row *mapping) {
@@ -111,7 +122,7 @@ func (mp *Mapper) bloodPressure(j *job, m *health.Measurement, row *mapping) {
 	if bp.Pulse > 0 {
 		hr := mp.kinds[health.KindHeartRate]
 		p := mp.base(j, m, hr, "pulse")
-		p.ValueQuantity = quantity(bp.Pulse, hr.Unit, hr.UnitText)
+		p.setQuantity(quantityOf(bp.Pulse, hr.Unit, hr.UnitText))
 		j.put(p)
 	}
 }
@@ -131,7 +142,7 @@ func (mp *Mapper) sleep(j *job, m *health.Measurement, row *mapping) {
 	if asleep < 0 {
 		asleep = time.Duration(m.Value * float64(time.Second))
 	}
-	o.ValueQuantity = quantity(minutes(asleep), row.Unit, row.UnitText)
+	o.setQuantity(quantityOf(minutes(asleep), row.Unit, row.UnitText))
 	for _, d := range []struct {
 		role string
 		d    time.Duration

@@ -42,7 +42,7 @@ func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
 		} else {
 			o.EffectiveDateTime, o.EffectivePeriod = fhirTime(at), nil
 		}
-		o.ValueQuantity = quantity(v, row.Unit, row.UnitText)
+		o.setQuantity(quantityOf(v, row.Unit, row.UnitText))
 		j.put(o)
 	}
 }

@@ -105,6 +105,26 @@ type Observation struct {
 	Device               *Reference        `json:"device,omitempty"`
 	DerivedFrom          []Reference       `json:"derivedFrom,omitempty"`
 	Component            []Component       `json:"component,omitempty"`
+
+	// Storage the mapping fills in place, so that an Observation costs one
+	// allocation rather than one per part; encoding ignores it.
+	ident [1]Identifier
+	qty   Quantity
+	urls  entryURLs
+}
+
+// setQuantity sets valueQuantity.
+func (o *Observation) setQuantity(q Quantity) {
+	o.qty = q
+	o.ValueQuantity = &o.qty
+}
+
+// entryURLs are how a Bundle entry names a resource: its fullUrl
+// ("urn:uuid:{id}") and the URL it is PUT to ("{type}/{id}").
+type entryURLs struct{ full, put string }
+
+func newEntryURLs(typ, id string) entryURLs {
+	return entryURLs{full: "urn:uuid:" + id, put: typ + "/" + id}
 }
 
 // DeviceVersion is an R5 Device.version.
@@ -215,6 +235,8 @@ type Resource interface {
 	Refs() []string
 	// setID replaces the id; conditional create sends resources without one.
 	setID(id string)
+	// entryURLs returns the resource's fullUrl and PUT URL.
+	entryURLs() entryURLs
 	// subject returns the subject reference, which conditional create adds
 	// to the identifier so a record re-linked to another patient never
 	// matches the first patient's resource.
@@ -236,6 +258,22 @@ func (a *DeviceAssociation) subject() string {
 }
 func (p *Provenance) subject() string        { return "" }
 func (o *LegacyObservation) subject() string { return o.Subject.Reference }
+
+func (o *Observation) entryURLs() entryURLs {
+	if o.urls.full != "" && o.ID != "" {
+		return o.urls
+	}
+	return newEntryURLs("Observation", o.ID)
+}
+func (d *Device) entryURLs() entryURLs            { return newEntryURLs("Device", d.ID) }
+func (a *DeviceAssociation) entryURLs() entryURLs { return newEntryURLs("DeviceAssociation", a.ID) }
+func (p *Provenance) entryURLs() entryURLs        { return newEntryURLs("Provenance", p.ID) }
+func (o *LegacyObservation) entryURLs() entryURLs {
+	if o.urls.full != "" && o.ID != "" {
+		return o.urls
+	}
+	return newEntryURLs("Observation", o.ID)
+}
 
 func (o *Observation) setID(id string)       { o.ID = id }
 func (d *Device) setID(id string)            { d.ID = id }
