@@ -229,6 +229,11 @@ Daily values in legacy mode are keyed at 00:00 UTC of the provider-local date, a
 * At most ` + "`OHX_FHIR_BUNDLE_SIZE`" + ` entries (default 200) per Bundle, Provenance included. A resource and the
   resources it references (Device ↔ DeviceAssociation ↔ Observation, ECG ↔ derived heart rate) are never split; a group
   larger than the limit gets a Bundle of its own.
+* Bundles are built one at a time as the mapping fills them and published as they are built, so a sync of any size
+  holds one Bundle in memory. A Device of the batch travels with the measurements that refer to it.
+* Within a Bundle, two records that map to one id (possible in legacy mode, whose id has no record in it) are
+  written once, by the record mapped last. Across Bundles both are sent: with PUT the later wins, with
+  conditional create the first does.
 
 `
 
