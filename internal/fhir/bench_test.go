@@ -178,6 +178,7 @@ func BenchmarkMappingOverhead(b *testing.B) {
 		{"getmeas-1000-groups/modern", DefaultOptions(ModeModern), getmeasPage()},
 		{"getmeas-1000-groups/legacy", DefaultOptions(ModeLegacy), getmeasPage()},
 		{"heart-rate-day/sampled", DefaultOptions(ModeModern), hrDay()},
+		{"heart-rate-day/samples", samples, hrDay()},
 		{"ecg-30s/modern", DefaultOptions(ModeModern), ecg30s()},
 		{"ecg-30s/legacy", DefaultOptions(ModeLegacy), ecg30s()},
 	} {

@@ -51,7 +51,7 @@ func (mp *Mapper) device(j *job, d *health.Device) {
 		return
 	}
 	dev := mp.deviceResource(j, d)
-	j.put(dev, mp.association(j, d, dev.ID))
+	j.putGroup(dev, mp.association(j, d, dev.ID))
 }
 
 // endedAssociation is the association of a device the patient no longer

@@ -233,15 +233,37 @@ func ModernID(resourceType, patient, system, value string) string {
 	return uuidString(uuid5Parts(ohxNamespace(), resourceType, "|", patient, "|", system, "|", value))
 }
 
-// modernNames returns ModernID and the entry URLs built from it, cut from
-// one string: "urn:uuid:{id}{type}/{id}". Mapping names thousands of
-// resources per batch; this makes three strings one allocation.
-func modernNames(resourceType, patient, system, value string) (string, entryURLs) {
-	return entryNames(resourceType, uuid5Parts(ohxNamespace(), resourceType, "|", patient, "|", system, "|", value))
+// observationNames returns a modern Observation's identifier value v, the
+// id ModernID gives it and the entry URLs, cut from one string
+// "{v}urn:uuid:{id}Observation/{id}": mapping names thousands of
+// Observations per batch, and this makes four strings one allocation.
+func observationNames(patient string, v []byte) (value, id string, urls entryURLs) {
+	var in [256]byte
+	ns := ohxNamespace()
+	b := append(in[:0], ns[:]...)
+	b = append(b, "Observation|"...)
+	b = append(b, patient...)
+	b = append(b, '|')
+	b = append(b, SystemOHXObservationID...)
+	b = append(b, '|')
+	b = append(b, v...)
+	sum := sha1.Sum(b)
+	u := uuid5Version(sum[:])
+
+	const urn = len("urn:uuid:")
+	var out [256]byte
+	o := append(out[:0], v...)
+	o = append(o, "urn:uuid:"...)
+	o = appendUUID(o, u)
+	o = append(o, "Observation/"...)
+	o = appendUUID(o, u)
+	s := string(o)
+	n := len(v)
+	return s[:n], s[n+urn : n+urn+36], entryURLs{full: s[n : n+urn+36], put: s[n+urn+36:]}
 }
 
 // entryNames returns the id of u and the entry URLs built from it, cut from
-// one string "urn:uuid:{id}{type}/{id}".
+// one string "urn:uuid:{id}{type}/{id}": one allocation for three strings.
 func entryNames(resourceType string, u [16]byte) (string, entryURLs) {
 	const urn = len("urn:uuid:")
 	var buf [128]byte

@@ -134,7 +134,10 @@ func TestFastNamesMatchFormulas(t *testing.T) {
 				}
 			}
 			value := "withings:heart_rate:" + at.String()
-			id, urls := modernNames("Observation", patient, SystemOHXObservationID, value)
+			v, id, urls := observationNames(patient, []byte(value))
+			if v != value {
+				t.Errorf("%d: modern identifier %q, want %q", i, v, value)
+			}
 			if want := ModernID("Observation", patient, SystemOHXObservationID, value); id != want {
 				t.Errorf("%d: modern id %s, want %s", i, id, want)
 			}

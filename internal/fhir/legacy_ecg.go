@@ -48,7 +48,7 @@ func (mp *Mapper) legacyECG(j *job, m *health.Measurement, l legacyMapping) {
 	if mp.opts.ObsLinking {
 		h.DerivedFrom = []Reference{{Reference: mp.ref("Observation", o.ID)}}
 	}
-	j.put(o, h) // h may refer to o: one group
+	j.putGroup(o, h) // h may refer to o: one group
 }
 
 // legacyWaveform writes every sample, scaled so that data × factor is µV.

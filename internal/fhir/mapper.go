@@ -118,14 +118,22 @@ type job struct {
 	out  []Resource
 	add  func([]Resource) error
 	err  error // the first error add returned; mapping stops there
+	one  [1]Resource
 	// legacy mode only
 	legacy    map[health.Provider]*legacyShared
 	nowMillis string
 }
 
-// put hands on one group: resources that reference each other and so must
-// share a Bundle.
-func (j *job) put(group ...Resource) {
+// put hands on one resource that references no other of this mapping.
+func (j *job) put(r Resource) {
+	j.one[0] = r // add copies what it keeps: no slice per resource
+	j.putGroup(j.one[:]...)
+	j.one[0] = nil
+}
+
+// putGroup hands on one group: resources that reference each other and so
+// must share a Bundle.
+func (j *job) putGroup(group ...Resource) {
 	switch {
 	case j.err != nil:
 	case j.held:
@@ -224,7 +232,7 @@ func (mp *Mapper) walk(in Input, add func([]Resource) error) error {
 				measOK[k] = false // done
 			}
 			j.held = false
-			j.put(j.out...)
+			j.putGroup(j.out...)
 			clear(j.out)
 		}
 		if j.err != nil {

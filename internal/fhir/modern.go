@@ -36,19 +36,48 @@ func (mp *Mapper) modernObservation(j *job, m *health.Measurement) {
 // resources one record yields several of (an hour of a series, the cuff
 // pulse). It contains no value, so a correction updates the same resource.
 func ObservationIdentifierValue(m *health.Measurement, suffix string) string {
-	v := string(m.Provider) + ":" + string(m.Kind) + ":" + m.RecordID
+	var buf [128]byte
+	return string(appendIdentifierValue(buf[:0], m, suffix))
+}
+
+func appendIdentifierValue(b []byte, m *health.Measurement, suffix string) []byte {
+	b = append(b, m.Provider...)
+	b = append(b, ':')
+	b = append(b, m.Kind...)
+	b = append(b, ':')
+	b = append(b, m.RecordID...)
 	if suffix != "" {
-		v += ":" + suffix
+		b = append(b, ':')
+		b = append(b, suffix...)
 	}
-	return v
+	return b
 }
 
 // base builds the skeleton every modern Observation shares.
 func (mp *Mapper) base(j *job, m *health.Measurement, row *mapping, suffix string) *Observation {
-	value := ObservationIdentifierValue(m, suffix)
+	var buf [128]byte
+	o := mp.skeleton(j, m, row, appendIdentifierValue(buf[:0], m, suffix))
+	o.EffectiveDateTime, o.EffectivePeriod = effective(m, row.Period)
+	return o
+}
+
+// seriesBase is base for one sample or hour of a series, whose identifier
+// suffix is its UTC time in layout; the caller sets the effective time.
+// A series can yield 86,400 Observations, so the identifier is built in
+// one allocation.
+func (mp *Mapper) seriesBase(j *job, m *health.Measurement, row *mapping, at time.Time, layout string) *Observation {
+	var buf [128]byte
+	b := appendIdentifierValue(buf[:0], m, "")
+	b = append(b, ':')
+	b = at.UTC().AppendFormat(b, layout)
+	return mp.skeleton(j, m, row, b)
+}
+
+// skeleton builds the parts every modern Observation shares, for the
+// identifier value.
+func (mp *Mapper) skeleton(j *job, m *health.Measurement, row *mapping, value []byte) *Observation {
 	o := &Observation{
 		ResourceType: "Observation",
-		ident:        [1]Identifier{{Use: "official", System: SystemOHXObservationID, Value: value}},
 		Status:       "final",
 		Category:     mp.cats[row.Category],
 		Code:         CodeableConcept{Coding: row.Codes, Text: row.Text},
@@ -56,12 +85,13 @@ func (mp *Mapper) base(j *job, m *health.Measurement, row *mapping, suffix strin
 		Method:       mp.methods[m.Origin],
 		Device:       mp.deviceRef(j, m),
 	}
-	o.ID, o.urls = modernNames("Observation", j.patient, SystemOHXObservationID, value)
+	var v string
+	v, o.ID, o.urls = observationNames(j.patient, value)
+	o.ident[0] = Identifier{Use: "official", System: SystemOHXObservationID, Value: v}
 	o.Identifier = o.ident[:]
 	if !m.Modified.IsZero() {
 		o.Issued = fhirTime(m.Modified)
 	}
-	o.EffectiveDateTime, o.EffectivePeriod = effective(m, row.Period)
 	return o
 }
 

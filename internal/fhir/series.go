@@ -22,8 +22,11 @@ func (mp *Mapper) series(j *job, m *health.Measurement, row *mapping) {
 	}
 }
 
-// sampleSuffix names one sample or hour in an identifier: its UTC time.
-func sampleSuffix(t time.Time, layout string) string { return t.UTC().Format(layout) }
+// The identifier suffix of one sample, or of one hour, is its UTC time.
+const (
+	sampleLayout = "20060102T150405Z"
+	hourLayout   = "20060102T15Z"
+)
 
 func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
 	s := m.Series
@@ -35,7 +38,7 @@ func (mp *Mapper) samples(j *job, m *health.Measurement, row *mapping) {
 			continue
 		}
 		at := s.At(i)
-		o := mp.base(j, m, row, sampleSuffix(at, "20060102T150405Z"))
+		o := mp.seriesBase(j, m, row, at, sampleLayout)
 		if row.Period {
 			o.EffectiveDateTime = ""
 			o.EffectivePeriod = &Period{Start: fhirTime(at), End: fhirTime(at.Add(s.Interval))}
@@ -58,7 +61,7 @@ func (mp *Mapper) hourly(j *job, m *health.Measurement, row *mapping) {
 		n := int((hour.Add(time.Hour).Sub(first) + s.Interval - 1) / s.Interval)
 		end := min(i+max(n, 1), len(s.Values))
 		if values := s.Values[i:end]; anySample(values) {
-			o := mp.base(j, m, row, sampleSuffix(hour, "20060102T15Z"))
+			o := mp.seriesBase(j, m, row, hour, hourLayout)
 			o.EffectiveDateTime = ""
 			o.EffectivePeriod = &Period{Start: fhirTime(s.At(i)), End: fhirTime(s.At(end))}
 			o.ValueSampledData = &SampledData{

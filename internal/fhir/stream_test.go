@@ -109,3 +109,33 @@ func TestStreamHoldsOneBundle(t *testing.T) {
 	}
 	t.Logf("%d Bundles; live heap %d KiB at the first, at most %d KiB after", n, first>>10, peak>>10)
 }
+
+// A sample's identifier is "{provider}:{kind}:{record}:{UTC time}" and its
+// id the documented ModernID of that, however the mapping builds them.
+func TestSampleIdentifiersFollowFormula(t *testing.T) {
+	t.Parallel()
+	opts := DefaultOptions(ModeModern)
+	opts.Intraday = IntradaySamples
+	b := hrDay()
+	b.Measurements[0].Series.Values = b.Measurements[0].Series.Values[:120]
+	res, err := New(opts).Resources(Input{Patient: "p", Batch: b, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &b.Measurements[0]
+	seen := 0
+	for i, v := range m.Series.Values {
+		if health.IsGap(v) {
+			continue
+		}
+		o := res[seen].(*Observation)
+		seen++
+		want := ObservationIdentifierValue(m, m.Series.At(i).UTC().Format("20060102T150405Z"))
+		if o.Identifier[0].Value != want || o.ID != ModernID("Observation", "p", SystemOHXObservationID, want) {
+			t.Fatalf("sample %d: identifier %q id %s, want %q", i, o.Identifier[0].Value, o.ID, want)
+		}
+	}
+	if seen != len(res) {
+		t.Errorf("%d resources for %d samples", len(res), seen)
+	}
+}
