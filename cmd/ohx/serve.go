@@ -64,6 +64,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, role str
 		// until the server is back or reconfigured.
 		logger.Error("FHIR destination not usable yet", "error", err)
 	}
+	checkCredentials(ctx, a, logger)
 	queue, handler := a.queue, a.handler
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -139,4 +140,19 @@ func shutdown(srv *http.Server, queue *jobs.Client, work bool, timeout time.Dura
 	}
 	logger.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// checkCredentials asks each provider whether it accepts ohx's client id
+// and secret. A refusal is logged, not fatal: syncs wait (they fail as
+// unavailable and retry) and no link is blamed, so fixing the
+// configuration loses nothing.
+func checkCredentials(ctx context.Context, a *app, logger *slog.Logger) {
+	for provider, check := range a.credentials {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := check(cctx)
+		cancel()
+		if err != nil {
+			logger.Error("provider credentials not confirmed; syncs wait until they are", "provider", provider, "error", err)
+		}
+	}
 }

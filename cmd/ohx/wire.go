@@ -29,6 +29,8 @@ type app struct {
 	sink    publish.Sink
 	links   *link.Service
 	handler http.Handler
+	// credentials checks each provider's app credentials, by provider.
+	credentials map[string]func(context.Context) error
 }
 
 // wire builds the process: sink, mapping, providers, linking, jobs and the
@@ -63,6 +65,7 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 		}
 		callback := cfg.PublicURL + "/webhooks/withings/?token=" + url.QueryEscape(cfg.Withings.WebhookToken)
 		pipeline.Fetchers["withings"], providers["withings"] = f, oauth
+		a.credentials = map[string]func(context.Context) error{"withings": f.Priority.CheckCredentials}
 		pipeline.Subscribers["withings"] = &withings.Subscriber{Client: f.Priority, Tokens: tokens, CallbackURL: callback}
 		pipeline.Callbacks["withings"] = callback
 		b := breaker.New("withings", 5, 30*time.Second)
@@ -91,9 +94,7 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 // withingsParts builds the Withings fetcher (a priority and a bulk client
 // on one shared quota) and the OAuth adapter.
 func withingsParts(cfg config.Config, db *store.DB, hc *http.Client, tokens func(int64) withings.TokenSource) (*withings.Fetcher, link.OAuth, error) {
-	wc := withings.Config{ClientID: cfg.Withings.ClientID, ClientSecret: cfg.Withings.ClientSecret,
-		AuthURL: cfg.Withings.AuthURL, APIURL: cfg.Withings.APIURL,
-		RedirectURL: cfg.PublicURL + "/social/complete/withings/"}
+	wc := withingsConfig(cfg)
 	limit := cfg.Withings.QuotaPerMinute
 	priority, err := withings.New(wc, hc, quota.New(db, quota.PerWindow("withings", limit, time.Minute, 0)))
 	if err != nil {
@@ -105,6 +106,13 @@ func withingsParts(cfg config.Config, db *store.DB, hc *http.Client, tokens func
 		return nil, nil, fmt.Errorf("withings: %w", err)
 	}
 	return &withings.Fetcher{Priority: priority, Bulk: bulk, Tokens: tokens}, link.Withings(priority), nil
+}
+
+// withingsConfig is the Withings client configuration.
+func withingsConfig(cfg config.Config) withings.Config {
+	return withings.Config{ClientID: cfg.Withings.ClientID, ClientSecret: cfg.Withings.ClientSecret,
+		AuthURL: cfg.Withings.AuthURL, APIURL: cfg.Withings.APIURL,
+		RedirectURL: cfg.PublicURL + "/social/complete/withings/"}
 }
 
 // afterLink queues a new link's backfill and device sync in the

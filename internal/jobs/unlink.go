@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/riverqueue/river"
 
@@ -16,8 +17,9 @@ import (
 // Published observations stay: they are the patient's history.
 type UnlinkArgs struct {
 	LinkID int64 `json:"link_id"`
-	// By says who asked: "patient" (the API), or "provider" (the user
-	// unlinked at the provider, which already revoked everything there).
+	// By says who asked: "patient" (the API), "operator", or
+	// "provider:{name}" (the user unlinked at the provider, which already
+	// revoked everything there).
 	By string `json:"by"`
 }
 
@@ -54,6 +56,9 @@ func (w *unlinkWorker) Work(ctx context.Context, job *river.Job[UnlinkArgs]) err
 			return outcome(err, w.p.MaxSnooze)
 		}
 	}
+	if err := w.revokeAccess(ctx, l, job.Args.By); err != nil {
+		return outcome(err, w.p.MaxSnooze)
+	}
 	if err := w.endAssociations(ctx, l); err != nil {
 		return outcome(err, w.p.MaxSnooze)
 	}
@@ -82,6 +87,43 @@ func (w *unlinkWorker) revoke(ctx context.Context, l store.Link, by string) erro
 		}
 		return tx.AddAudit(ctx, store.AuditEvent{Actor: by, Action: "link.unlinked", PatientID: l.PatientID,
 			LinkID: l.ID, Provider: l.Provider, Detail: "subscriptions revoked, tokens shredded"})
+	})
+}
+
+// AccessRevoker is implemented by subscribers whose provider can end ohx's
+// access to a user without the user's tokens (Withings: a signed OAuth2
+// revoke), so that an unlink leaves the provider no grant to ohx either.
+type AccessRevoker interface {
+	RevokeAccess(ctx context.Context, externalUserID string) error
+}
+
+// revokeAccess asks the provider to end ohx's grant, after the tokens are
+// shredded, so that a provider that is down delays only this step: the job
+// retries it, and the link is already unusable. A user who unlinked at the
+// provider has no grant left to end.
+func (w *unlinkWorker) revokeAccess(ctx context.Context, l store.Link, by string) error {
+	r, ok := w.p.Subscribers[l.Provider].(AccessRevoker)
+	if !ok || strings.HasPrefix(by, "provider") || l.ExternalUserID == "" {
+		return nil
+	}
+	err := r.RevokeAccess(ctx, l.ExternalUserID)
+	switch health.KindOf(err) {
+	case "":
+	case health.KindTransient, health.KindUnavailable, health.KindRateLimited:
+		return err
+	default:
+		// The provider refused for good (e.g. the grant is already gone):
+		// nothing to retry; say so in the audit trail.
+		w.logger.WarnContext(ctx, "provider did not revoke access", "link_id", l.ID, "provider", l.Provider,
+			"error_kind", string(health.KindOf(err)))
+		return w.db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.AddAudit(ctx, store.AuditEvent{Actor: by, Action: "link.provider_revoke_refused", PatientID: l.PatientID,
+				LinkID: l.ID, Provider: l.Provider, Detail: "provider answered " + string(health.KindOf(err))})
+		})
+	}
+	return w.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.AddAudit(ctx, store.AuditEvent{Actor: by, Action: "link.provider_access_revoked", PatientID: l.PatientID,
+			LinkID: l.ID, Provider: l.Provider, Detail: "access revoked at the provider"})
 	})
 }
 

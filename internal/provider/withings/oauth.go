@@ -142,6 +142,9 @@ func (c *Client) Exchange(ctx context.Context, code string) (Token, error) {
 	}
 	tok, err := c.requestToken(ctx, "exchange", form)
 	if rejectedGrant(err) {
+		if cerr := c.explainRejectedGrant(ctx); cerr != nil {
+			return Token{}, cerr
+		}
 		return Token{}, health.Wrap(health.KindInvalid, err, "withings oauth2 exchange: authorization code rejected")
 	}
 	return tok, err
@@ -161,6 +164,11 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error
 	}
 	tok, err := c.requestToken(ctx, "refresh", form)
 	if rejectedGrant(err) {
+		// Not before ohx's own credentials are known good: a wrong
+		// secret would otherwise cost every link its consent.
+		if cerr := c.explainRejectedGrant(ctx); cerr != nil {
+			return Token{}, cerr
+		}
 		return Token{}, health.Wrap(health.KindAuthRevoked, err, "withings oauth2 refresh: refresh token rejected")
 	}
 	return tok, err

@@ -169,16 +169,6 @@ func TestExchangeFailures(t *testing.T) {
 			_, err := e.client.Exchange(context.Background(), "0123456789abcdef0123456789abcdef01234567")
 			return err
 		}},
-		{"wrong client secret", func(t *testing.T, e *env, code string) error {
-			cfg := e.client.cfg
-			cfg.ClientSecret = "wrong"
-			c, err := New(cfg, e.srv.Client(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Exchange(context.Background(), code)
-			return err
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

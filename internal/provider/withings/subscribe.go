@@ -78,3 +78,9 @@ func (s *Subscriber) Unsubscribe(ctx context.Context, linkID int64) error {
 	}
 	return nil
 }
+
+// RevokeAccess ends ohx's access to the Withings user (OAuth2 revoke),
+// which also removes their subscriptions.
+func (s *Subscriber) RevokeAccess(ctx context.Context, userID string) error {
+	return s.Client.RevokeAccess(ctx, userID)
+}

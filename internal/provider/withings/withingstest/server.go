@@ -32,6 +32,8 @@ type Endpoint string
 const (
 	EndpointAuthorize       Endpoint = "oauth2_user/authorize2"
 	EndpointToken           Endpoint = "v2/oauth2/requesttoken"
+	EndpointRevoke          Endpoint = "v2/oauth2/revoke"
+	EndpointNonce           Endpoint = "v2/signature/getnonce"
 	EndpointGetMeas         Endpoint = "measure/getmeas"
 	EndpointGetActivity     Endpoint = "v2/measure/getactivity"
 	EndpointGetIntraday     Endpoint = "v2/measure/getintradayactivity"
@@ -94,6 +96,7 @@ type Server struct {
 	codes       map[string]*authCode
 	access      map[string]*accessGrant
 	refresh     map[string]*refreshGrant
+	nonces      map[string]time.Time // unspent nonce → expiry
 	subs        []Subscription
 	faults      map[Endpoint][]*Fault
 	counts      map[Endpoint]int
@@ -130,6 +133,7 @@ func New(cfg Config) *Server {
 		codes:   map[string]*authCode{},
 		access:  map[string]*accessGrant{},
 		refresh: map[string]*refreshGrant{},
+		nonces:  map[string]time.Time{},
 		faults:  map[Endpoint][]*Fault{},
 		counts:  map[Endpoint]int{},
 	}
@@ -174,6 +178,8 @@ func fail(status int, msg string) reply { return reply{status: status, err: msg}
 func (s *Server) routes() map[Endpoint]apiHandler {
 	return map[Endpoint]apiHandler{
 		EndpointToken:           s.requestToken,
+		EndpointRevoke:          s.revokeAccess,
+		EndpointNonce:           s.getNonce,
 		EndpointGetMeas:         s.getMeas,
 		EndpointGetActivity:     s.getActivity,
 		EndpointGetIntraday:     s.getIntraday,
@@ -224,7 +230,7 @@ func (s *Server) dispatch(r *http.Request, ep Endpoint) reply {
 		return fail(2554, "Not implemented")
 	}
 	req := apiRequest{ctx: r.Context(), form: r.Form}
-	if ep != EndpointToken {
+	if ep != EndpointToken && ep != EndpointRevoke && ep != EndpointNonce { // app-authenticated
 		userID, okAuth := s.authenticate(r)
 		if !okAuth {
 			return fail(401, "XRequestID: Not provided invalid_token: The access token provided is invalid")
