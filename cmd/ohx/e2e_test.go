@@ -134,7 +134,7 @@ func (e *e2e) link() store.Link {
 		return jobs.EnqueueInitial(ctx, q, tx, l.ID, withings.Groups(), time.Now().UTC(), 2)
 	}
 	svc := link.New(e.db, keys, map[string]link.OAuth{"withings": link.Withings(wc)}, after, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	authURL, err := svc.Begin(ctx, e.patient, "withings", "")
+	authURL, err := svc.Begin(ctx, e.patient, "withings", link.Redirects{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -51,6 +51,8 @@ func commands() []command {
 		{"convert", "print the FHIR Bundle ohx would publish for one raw provider response", runConvert},
 		{"check", "verify the FHIR destination (check fhir) or the Withings app credentials (check withings)", runCheck},
 		{"unlink", "queue the take-down of a link on an operator's behalf (ohx unlink LINK_ID)", runUnlink},
+		{"api-key", "create, list or revoke the API keys of services calling the patient API", runAPIKey},
+		{"provider", "show or set a provider's settings: enabled, excluded data types, allowed deep links", runProvider},
 		{"emulate", "serve a provider emulator (withings) for demos and manual testing", runEmulate},
 		{"rotate-key", "re-encrypt every stored token with the current OHX_ENCRYPTION_KEY", runRotateKey},
 		{"version", "print the version", runVersion},

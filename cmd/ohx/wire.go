@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ohx-health/ohx/internal/auth"
 	"github.com/ohx-health/ohx/internal/breaker"
 	"github.com/ohx-health/ohx/internal/config"
 	"github.com/ohx-health/ohx/internal/fhir"
@@ -83,10 +86,20 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 		return nil, err
 	}
 	a.links = link.New(db, keys, providers, afterLink(a, pipeline, cfg.BackfillDays), logger)
+	var tokens httpapi.TokenVerifier
+	if cfg.OIDC.Issuer != "" {
+		v, err := auth.NewOIDC(auth.OIDCConfig{Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience,
+			JWKSURL: cfg.OIDC.JWKSURL, PatientClaim: cfg.OIDC.PatientClaim})
+		if err != nil {
+			return nil, err
+		}
+		tokens = v
+	}
 	a.handler = httpapi.NewServer(httpapi.Deps{
 		Logger: logger, DB: db, Metrics: m, Gatherer: reg, ProbesOnly: role == roleWorker, Queue: a.queue, Withings: webhook,
 		QueueCheck: func(ctx context.Context) error { _, err := jobs.QueueCounts(ctx, db); return err },
 		Checks:     checks,
+		Providers:  slices.Sorted(maps.Keys(providers)), Links: a.links, Tokens: tokens, SyncInterval: cfg.SyncInterval,
 	})
 	return a, nil
 }

@@ -61,6 +61,10 @@ type Config struct {
 	// the safety net for missed webhooks.
 	SyncInterval time.Duration
 
+	// OIDC lets patients call the patient API with their own identity
+	// provider's tokens; off when Issuer is empty (API keys still work).
+	OIDC OIDC
+
 	// Publish says where resources go: a FHIR server (and how to
 	// authenticate to it) or, by default, a directory.
 	Publish publish.Config
@@ -81,6 +85,11 @@ type Withings struct {
 	// since Withings does not sign notifications.
 	WebhookToken   string
 	QuotaPerMinute int
+}
+
+// OIDC is the identity provider whose bearer tokens name patients.
+type OIDC struct {
+	Issuer, Audience, JWKSURL, PatientClaim string
 }
 
 // Enabled reports whether Withings is configured.
@@ -211,6 +220,26 @@ var variables = []variable{
 		c.Withings.WebhookToken = v
 		return nil
 	}, ""},
+	{"OHX_OIDC_ISSUER", "", false, "OIDC issuer whose bearer tokens patients may call the patient API with (off when empty)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		return parseHTTPURL(&c.OIDC.Issuer, v)
+	}, ""},
+	{"OHX_OIDC_AUDIENCE", "", false, "the audience (client id) those tokens must carry; required with OHX_OIDC_ISSUER", func(c *Config, v string) error {
+		c.OIDC.Audience = v
+		return nil
+	}, ""},
+	{"OHX_OIDC_JWKS_URL", "", false, "the issuer's key set, when discovery should not be used", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		return parseHTTPURL(&c.OIDC.JWKSURL, v)
+	}, ""},
+	{"OHX_OIDC_PATIENT_CLAIM", "ehr_user_id", false, "the token claim holding the patient's EHR id (a patient may act only for that id)", func(c *Config, v string) error {
+		c.OIDC.PatientClaim = v
+		return nil
+	}, ""},
 	{"OHX_WITHINGS_QUOTA_PER_MINUTE", "120", false, "requests per minute for the whole application, shared by every replica", func(c *Config, v string) error {
 		return parseIntRange(&c.Withings.QuotaPerMinute, v, 1, 100000)
 	}, ""},
@@ -237,6 +266,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Withings.Enabled() && c.Withings.ClientSecret == "" {
 		problems = append(problems, errors.New("OHX_WITHINGS_CLIENT_SECRET: required when OHX_WITHINGS_CLIENT_ID is set"))
+	}
+	if c.OIDC.Issuer != "" && c.OIDC.Audience == "" {
+		problems = append(problems, errors.New("OHX_OIDC_AUDIENCE: required when OHX_OIDC_ISSUER is set"))
 	}
 	if c.Engine() == Postgres && c.EncryptionKey == "" {
 		problems = append(problems, errors.New("OHX_ENCRYPTION_KEY: required with PostgreSQL (generate one with: head -c32 /dev/urandom | base64)"))

@@ -31,4 +31,21 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /webhooks/withings/{$}", handleWithingsProbe())
 	mux.Handle("POST /webhooks/withings", handleWithingsWebhook(d))
 	mux.Handle("GET /webhooks/withings", handleWithingsProbe())
+
+	// The patient API (original: base/views.py). Patient-scoped routes
+	// need an API key or the patient's own OIDC token (authn.go).
+	mux.Handle("GET /api/base/providers/{$}", handleProviders(d))
+	mux.Handle("GET /api/base/providers/{id}/{$}", handleProviders(d))
+	mux.Handle("GET /api/base/providers/capabilities/{$}", handleCapabilities(d))
+	if d.Links == nil {
+		return
+	}
+	mux.Handle("GET /api/base/link/success/{$}", handleLinkPage(true))
+	mux.Handle("GET /api/base/link/error/{$}", handleLinkPage(false))
+	mux.Handle("GET /api/base/link/{provider}/{$}", handleLinkStart(d))
+	mux.Handle("GET /social/complete/{provider}/{$}", handleLinkCallback(d))
+	mux.Handle("GET /api/base/link/{provider}/status/{$}", handleLinkStatus(d))
+	mux.Handle("POST /api/base/link/{provider}/unlink/{$}", handleUnlink(d))
+	mux.Handle("DELETE /api/base/link/{provider}/unlink/{$}", handleUnlink(d))
+	mux.Handle("GET /api/base/sync/status/{$}", handleSyncStatus(d))
 }

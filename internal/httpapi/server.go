@@ -10,10 +10,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohx-health/ohx/internal/jobs"
+	"github.com/ohx-health/ohx/internal/link"
 	"github.com/ohx-health/ohx/internal/metrics"
 	"github.com/ohx-health/ohx/internal/store"
 )
@@ -35,6 +37,15 @@ type Deps struct {
 	// Checks are extra dependency checks for the health probe, e.g. the
 	// FHIR sink's circuit breaker.
 	Checks map[string]func(context.Context) error
+	// Providers are the configured providers ("withings"), in order.
+	Providers []string
+	// Links runs linking flows; nil leaves the patient API out.
+	Links *link.Service
+	// Tokens verifies patients' OIDC bearer tokens; nil accepts API keys
+	// only.
+	Tokens TokenVerifier
+	// SyncInterval is the periodic sync's interval, for capabilities.
+	SyncInterval time.Duration
 }
 
 // NewServer returns the root handler: every route of routes.go behind the

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -9,10 +10,18 @@ import (
 	"github.com/ohx-health/ohx/internal/store"
 )
 
+// Redirects are where a linking flow sends the patient's browser at its
+// end: an app's deep link or a web page. Empty ones take the provider's
+// configured defaults.
+type Redirects struct {
+	Success, Error string
+}
+
 // Begin starts linking ehrUserID to provider and returns the URL to send
-// the patient's browser to. redirectURL, where the patient lands afterwards,
-// must be allowed by the provider's settings.
-func (s *Service) Begin(ctx context.Context, ehrUserID, provider, redirectURL string) (string, error) {
+// the patient's browser to. Redirects not configured as the provider's
+// defaults must start with one of its allowed prefixes, so a flow can never
+// be turned into an open redirect.
+func (s *Service) Begin(ctx context.Context, ehrUserID, provider string, to Redirects) (string, error) {
 	p, err := s.provider(provider)
 	if err != nil {
 		return "", err
@@ -29,15 +38,19 @@ func (s *Service) Begin(ctx context.Context, ehrUserID, provider, redirectURL st
 		if !settings.Enabled {
 			return health.Errorf(health.KindForbidden, "provider %s is disabled", provider)
 		}
-		if !redirectAllowed(redirectURL, settings.AllowedRedirectURLs) {
-			return health.Errorf(health.KindInvalid, "redirect URL is not allowed for %s", provider)
+		for _, u := range []*string{&to.Success, &to.Error} {
+			if !redirectAllowed(*u, settings.AllowedRedirectURLs) {
+				return health.Errorf(health.KindInvalid, "redirect URL is not allowed for %s", provider)
+			}
 		}
+		to.Success = cmp.Or(to.Success, settings.SuccessURL)
+		to.Error = cmp.Or(to.Error, settings.ErrorURL)
 		patient, err := tx.EnsurePatient(ctx, ehrUserID)
 		if err != nil {
 			return err
 		}
 		return tx.PutOAuthState(ctx, store.OAuthState{StateHash: hashState(state), PatientID: patient.ID,
-			Provider: provider, RedirectURL: redirectURL, ExpiresAt: tx.Now().Add(s.StateTTL)})
+			Provider: provider, RedirectURL: to.Success, ErrorURL: to.Error, ExpiresAt: tx.Now().Add(s.StateTTL)})
 	})
 	if err != nil {
 		return "", err
@@ -45,10 +58,11 @@ func (s *Service) Begin(ctx context.Context, ehrUserID, provider, redirectURL st
 	return p.AuthCodeURL(state), nil
 }
 
-// Completed is the result of a finished link flow.
+// Completed is the result of a finished link flow, successful or not.
 type Completed struct {
-	Link        store.Link
-	RedirectURL string // where the flow's starter asked the patient to land
+	Link      store.Link
+	EHRUserID string    // the patient, once the state is known
+	To        Redirects // where the flow's starter asked the patient to land
 }
 
 // Complete finishes a flow with the provider's callback: it spends the
@@ -60,23 +74,16 @@ func (s *Service) Complete(ctx context.Context, provider, state, code string) (C
 	if err != nil {
 		return Completed{}, err
 	}
-	if state == "" || code == "" {
+	if code == "" {
 		return Completed{}, health.Errorf(health.KindInvalid, "callback lacks state or code")
 	}
-	var st store.OAuthState
-	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		st, err = tx.TakeOAuthState(ctx, hashState(state))
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) || err == nil && st.Provider != provider {
-		return Completed{}, errStateInvalid
-	}
+	st, done, err := s.takeState(ctx, provider, state)
 	if err != nil {
-		return Completed{}, err
+		return done, err
 	}
 	grant, err := p.Exchange(ctx, code)
 	if err != nil {
-		return Completed{RedirectURL: st.RedirectURL}, err
+		return done, err
 	}
 	sealed, err := s.sealGrant(provider, grant)
 	if err != nil {
@@ -88,10 +95,43 @@ func (s *Service) Complete(ctx context.Context, provider, state, code string) (C
 		return err
 	})
 	if err != nil {
-		return Completed{RedirectURL: st.RedirectURL}, err
+		return done, err
 	}
 	s.logger.InfoContext(ctx, "account linked", "link_id", created.ID, "provider", provider)
-	return Completed{Link: created, RedirectURL: st.RedirectURL}, nil
+	done.Link = created
+	return done, nil
+}
+
+// Abandon ends a flow the provider reports as failed (the patient denied
+// consent): it spends the state and returns where the patient should land.
+func (s *Service) Abandon(ctx context.Context, provider, state string) (Completed, error) {
+	if _, err := s.provider(provider); err != nil {
+		return Completed{}, err
+	}
+	_, done, err := s.takeState(ctx, provider, state)
+	if err == nil {
+		s.logger.InfoContext(ctx, "linking abandoned at the provider", "provider", provider)
+	}
+	return done, err
+}
+
+// takeState spends a flow's state, once.
+func (s *Service) takeState(ctx context.Context, provider, state string) (store.OAuthState, Completed, error) {
+	if state == "" {
+		return store.OAuthState{}, Completed{}, health.Errorf(health.KindInvalid, "callback lacks state or code")
+	}
+	var st store.OAuthState
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		st, err = tx.TakeOAuthState(ctx, hashState(state))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || err == nil && st.Provider != provider {
+		return st, Completed{}, errStateInvalid
+	}
+	if err != nil {
+		return st, Completed{}, err
+	}
+	return st, Completed{EHRUserID: st.EHRUserID, To: Redirects{Success: st.RedirectURL, Error: st.ErrorURL}}, nil
 }
 
 func (s *Service) storeLink(ctx context.Context, tx *store.Tx, st store.OAuthState, g Grant, sealed store.SealedToken) (store.Link, error) {

@@ -108,7 +108,7 @@ func consent(t *testing.T, authURL string) url.Values {
 func (e *env) link(t *testing.T, ehr string) store.Link {
 	t.Helper()
 	ctx := context.Background()
-	authURL, err := e.svc.Begin(ctx, ehr, "withings", "")
+	authURL, err := e.svc.Begin(ctx, ehr, "withings", Redirects{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestLinkFlow(t *testing.T) {
 				t.Errorf("relink: new %d, old %+v", again.ID, old)
 			}
 			// The same account cannot feed a second patient.
-			authURL, _ := e.svc.Begin(ctx, "ehr-2", "withings", "")
+			authURL, _ := e.svc.Begin(ctx, "ehr-2", "withings", Redirects{})
 			q := consent(t, authURL)
 			if _, err := e.svc.Complete(ctx, "withings", q.Get("state"), q.Get("code")); kindOf(err) != health.KindConflict {
 				t.Errorf("second patient on one account: %v, want conflict", err)
@@ -177,7 +177,7 @@ func TestLinkFlowFailures(t *testing.T) {
 	e := newEnv(t, testenv.SQLiteURL(t))
 	ctx := context.Background()
 
-	authURL, _ := e.svc.Begin(ctx, "ehr-1", "withings", "")
+	authURL, _ := e.svc.Begin(ctx, "ehr-1", "withings", Redirects{})
 	q := consent(t, authURL)
 	if _, err := e.svc.Complete(ctx, "withings", "forged-state", q.Get("code")); kindOf(err) != health.KindInvalid {
 		t.Errorf("forged state: %v", err)
@@ -190,7 +190,7 @@ func TestLinkFlowFailures(t *testing.T) {
 	}
 
 	// A code used after its 30 s life is refused by the provider.
-	authURL, _ = e.svc.Begin(ctx, "ehr-3", "withings", "")
+	authURL, _ = e.svc.Begin(ctx, "ehr-3", "withings", Redirects{})
 	q = consent(t, authURL)
 	e.clock.Advance(31 * time.Second)
 	if _, err := e.svc.Complete(ctx, "withings", q.Get("state"), q.Get("code")); err == nil {
@@ -198,7 +198,7 @@ func TestLinkFlowFailures(t *testing.T) {
 	}
 
 	// A state past its TTL is refused before any exchange.
-	authURL, _ = e.svc.Begin(ctx, "ehr-4", "withings", "")
+	authURL, _ = e.svc.Begin(ctx, "ehr-4", "withings", Redirects{})
 	q = consent(t, authURL)
 	e.clock.Advance(e.svc.StateTTL + time.Second)
 	if _, err := e.svc.Complete(ctx, "withings", q.Get("state"), q.Get("code")); kindOf(err) != health.KindInvalid {
@@ -207,7 +207,7 @@ func TestLinkFlowFailures(t *testing.T) {
 
 	// Denied consent comes back without a code.
 	e.emu.SetConsent("4242", true)
-	authURL, _ = e.svc.Begin(ctx, "ehr-5", "withings", "")
+	authURL, _ = e.svc.Begin(ctx, "ehr-5", "withings", Redirects{})
 	q = consent(t, authURL)
 	if q.Get("error") != "access_denied" {
 		t.Fatalf("denied consent query = %v", q)
@@ -217,16 +217,16 @@ func TestLinkFlowFailures(t *testing.T) {
 	}
 
 	// Redirects must be allowed by the provider settings.
-	if _, err := e.svc.Begin(ctx, "ehr-6", "withings", "https://evil.example/"); kindOf(err) != health.KindInvalid {
+	if _, err := e.svc.Begin(ctx, "ehr-6", "withings", Redirects{Success: "https://evil.example/"}); kindOf(err) != health.KindInvalid {
 		t.Errorf("unlisted redirect: %v", err)
 	}
 	_ = e.svc.db.InTx(ctx, func(tx *store.Tx) error {
 		return tx.PutProviderSettings(ctx, store.ProviderSettings{Provider: "withings", Enabled: true, AllowedRedirectURLs: []string{"myapp://"}})
 	})
-	if _, err := e.svc.Begin(ctx, "ehr-6", "withings", "myapp://linked"); err != nil {
+	if _, err := e.svc.Begin(ctx, "ehr-6", "withings", Redirects{Success: "myapp://linked"}); err != nil {
 		t.Errorf("allowed redirect: %v", err)
 	}
-	if _, err := e.svc.Begin(ctx, "ehr-6", "fitbit", ""); kindOf(err) != health.KindNotFound {
+	if _, err := e.svc.Begin(ctx, "ehr-6", "fitbit", Redirects{}); kindOf(err) != health.KindNotFound {
 		t.Errorf("unconfigured provider: %v", err)
 	}
 }

@@ -13,8 +13,10 @@ import (
 type OAuthState struct {
 	StateHash   string
 	PatientID   int64
+	EHRUserID   string // the patient's EHR id; filled by TakeOAuthState
 	Provider    string
-	RedirectURL string
+	RedirectURL string // where the patient lands after a successful flow
+	ErrorURL    string // where the patient lands after a failed one
 	ExpiresAt   time.Time
 }
 
@@ -23,8 +25,8 @@ func (tx *Tx) PutOAuthState(ctx context.Context, s OAuthState) error {
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE expires_at < $1`, tx.now); err != nil {
 		return fmt.Errorf("expire oauth states: %w", err)
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, patient_id, provider, redirect_url, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, s.StateHash, s.PatientID, s.Provider, s.RedirectURL, tx.now, s.ExpiresAt.UTC())
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_states (state_hash, patient_id, provider, redirect_url, error_url, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.StateHash, s.PatientID, s.Provider, s.RedirectURL, s.ErrorURL, tx.now, s.ExpiresAt.UTC())
 	if err != nil {
 		return fmt.Errorf("put oauth state: %w", err)
 	}
@@ -36,7 +38,7 @@ func (tx *Tx) PutOAuthState(ctx context.Context, s OAuthState) error {
 func (tx *Tx) TakeOAuthState(ctx context.Context, stateHash string) (OAuthState, error) {
 	s := OAuthState{StateHash: stateHash}
 	err := tx.tx.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1
-		RETURNING patient_id, provider, redirect_url, expires_at`, stateHash).Scan(&s.PatientID, &s.Provider, &s.RedirectURL, &s.ExpiresAt)
+		RETURNING patient_id, provider, redirect_url, error_url, expires_at`, stateHash).Scan(&s.PatientID, &s.Provider, &s.RedirectURL, &s.ErrorURL, &s.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OAuthState{}, ErrNotFound
 	}
@@ -46,6 +48,11 @@ func (tx *Tx) TakeOAuthState(ctx context.Context, stateHash string) (OAuthState,
 	if !s.ExpiresAt.After(tx.now) {
 		return OAuthState{}, ErrNotFound
 	}
+	p, err := tx.PatientByID(ctx, s.PatientID)
+	if err != nil {
+		return OAuthState{}, err
+	}
+	s.EHRUserID = p.EHRUserID
 	s.ExpiresAt = s.ExpiresAt.UTC()
 	return s, nil
 }

@@ -45,3 +45,18 @@ func (tx *Tx) PatientByEHRID(ctx context.Context, ehrUserID string) (Patient, er
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p, nil
 }
+
+// PatientByID looks a patient up by ohx's id.
+func (tx *Tx) PatientByID(ctx context.Context, id int64) (Patient, error) {
+	p := Patient{ID: id}
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT ehr_user_id, created_at FROM patients WHERE id = $1`, id).Scan(&p.EHRUserID, &p.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Patient{}, ErrNotFound
+	}
+	if err != nil {
+		return Patient{}, fmt.Errorf("get patient: %w", err)
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, nil
+}
