@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohx-health/ohx/internal/auth"
+	"github.com/ohx-health/ohx/internal/fhir"
 	"github.com/ohx-health/ohx/internal/httpapi"
 	"github.com/ohx-health/ohx/internal/jobs"
 	"github.com/ohx-health/ohx/internal/link"
@@ -298,5 +299,71 @@ func TestDeniedConsentLandsOnTheErrorDeepLink(t *testing.T) {
 	got := deepLink(t, page)
 	if got.Get("status") != "error" || got.Get("error") != "access_denied" || got.Get("ehr_user_id") != "pat-2" || got.Get("provider") != "withings" {
 		t.Errorf("error deep link %v", got)
+	}
+}
+
+func TestSyncRoutes(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t, nil)
+	ctx := context.Background()
+	var l store.Link
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := tx.EnsurePatient(ctx, "pat-3")
+		if err != nil {
+			return err
+		}
+		l, err = tx.CreateLink(ctx, p.ID, "withings", "555", "user.metrics,user.activity", store.SealedToken{KeyID: "k", Data: []byte("sealed-token")})
+		if err != nil {
+			return err
+		}
+		if err := tx.MarkDevicesSeen(ctx, l.ID, []string{"scale-1", "watch-2"}); err != nil {
+			return err
+		}
+		return tx.EndDevices(ctx, l.ID, []string{"watch-2"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp, body := f.do(t, http.MethodGet, "/api/base/sync/providers/?ehr_user_id=pat-3", f.key, nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"external_user_id":"555"`) || !strings.Contains(body, `"scopes":["user.metrics","user.activity"]`) ||
+		strings.Contains(body, "sealed") || !strings.Contains(body, `"total_providers":1`) {
+		t.Errorf("providers: %d %s", resp.StatusCode, body)
+	}
+
+	resp, body = f.do(t, http.MethodGet, "/api/base/sync/devices/?ehr_user_id=pat-3&provider=withings", f.key, nil, nil)
+	var devs struct {
+		Devices []struct {
+			ID, ProviderDeviceID, Status string
+		} `json:"devices"`
+		Total int `json:"total_devices"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &devs) != nil || devs.Total != 2 {
+		t.Fatalf("devices: %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `"provider_device_id":"scale-1"`) || !strings.Contains(body, `"status":"inactive"`) ||
+		!strings.Contains(body, `"id":"`+fhir.DeviceID("withings", "scale-1")+`"`) {
+		t.Errorf("devices: %s", body)
+	}
+
+	resp, body = f.do(t, http.MethodPost, "/api/base/sync/trigger_device_sync/", f.key,
+		map[string]string{"Content-Type": "application/json"}, strings.NewReader(`{"ehr_user_id":"pat-3","provider":"withings"}`))
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(body, `"sync_id":"device-sync-`) {
+		t.Fatalf("trigger: %d %s", resp.StatusCode, body)
+	}
+	var n int
+	if err := f.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE kind = 'ohx.sync'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d sync jobs queued (%v), want 1", n, err)
+	}
+	for _, c := range []struct{ body, want string }{
+		{`{"ehr_user_id":"pat-3"}`, "This field is required"},
+		{`{"ehr_user_id":"nobody","provider":"withings"}`, "not found"},
+		{`{"ehr_user_id":"pat-3",`, "Invalid JSON"},
+	} {
+		resp, body := f.do(t, http.MethodPost, "/api/base/sync/trigger_device_sync/", f.key,
+			map[string]string{"Content-Type": "application/json"}, strings.NewReader(c.body))
+		if resp.StatusCode < 400 || !strings.Contains(body, c.want) {
+			t.Errorf("trigger %s: %d %s", c.body, resp.StatusCode, body)
+		}
 	}
 }

@@ -48,4 +48,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("POST /api/base/link/{provider}/unlink/{$}", handleUnlink(d))
 	mux.Handle("DELETE /api/base/link/{provider}/unlink/{$}", handleUnlink(d))
 	mux.Handle("GET /api/base/sync/status/{$}", handleSyncStatus(d))
+	mux.Handle("GET /api/base/sync/providers/{$}", handleSyncProviders(d))
+	mux.Handle("GET /api/base/sync/devices/{$}", handleSyncDevices(d))
+	mux.Handle("POST /api/base/sync/trigger_device_sync/{$}", handleTriggerDeviceSync(d))
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 )
 
 // ActiveDevices returns the ids of the devices a link reported that have
@@ -49,4 +51,35 @@ func (tx *Tx) EndDevices(ctx context.Context, linkID int64, ids []string) error 
 		}
 	}
 	return nil
+}
+
+// LinkDevice is a device a link reported, by id only.
+type LinkDevice struct {
+	DeviceID              string
+	FirstSeenAt, LastSeen time.Time
+	EndedAt               time.Time // zero while the device is the link's
+}
+
+// LinkDevices lists every device the link reported, ended ones included.
+func (tx *Tx) LinkDevices(ctx context.Context, linkID int64) ([]LinkDevice, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT device_id, first_seen_at, last_seen_at, ended_at FROM link_devices
+		WHERE link_id = $1 ORDER BY device_id`, linkID)
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	var out []LinkDevice
+	for rows.Next() {
+		var d LinkDevice
+		var ended sql.NullTime
+		if err := rows.Scan(&d.DeviceID, &d.FirstSeenAt, &d.LastSeen, &ended); err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		d.FirstSeenAt, d.LastSeen = d.FirstSeenAt.UTC(), d.LastSeen.UTC()
+		if ended.Valid {
+			d.EndedAt = ended.Time.UTC()
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
