@@ -53,6 +53,7 @@ func commands() []command {
 		{"unlink", "queue the take-down of a link on an operator's behalf (ohx unlink LINK_ID)", runUnlink},
 		{"api-key", "create, list or revoke the API keys of services calling the patient API", runAPIKey},
 		{"provider", "show or set a provider's settings: enabled, excluded data types, allowed deep links", runProvider},
+		{"demo", "run the whole flow on this machine: Withings emulator, ohx, a linked patient, FHIR output", runDemo},
 		{"emulate", "serve a provider emulator (withings) for demos and manual testing", runEmulate},
 		{"rotate-key", "re-encrypt every stored token with the current OHX_ENCRYPTION_KEY", runRotateKey},
 		{"version", "print the version", runVersion},
