@@ -5,15 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/ohx-health/ohx/internal/health"
 )
@@ -27,6 +31,12 @@ const (
 	// discoveryBackoff is the least time between two discovery attempts, so
 	// that a down issuer is not asked again on every request.
 	discoveryBackoff = 5 * time.Second
+	// defaultMinRefetch is the least time between two fetches of the issuer's
+	// keys once some are cached, so that tokens naming unknown keys cannot
+	// make ohx fetch them on every request.
+	defaultMinRefetch = time.Minute
+	// maxJWKSBytes bounds the size of a JWKS response ohx will read.
+	maxJWKSBytes = 1 << 20
 	// maxTokenBytes bounds the size of a token ohx will parse.
 	maxTokenBytes = 32 << 10
 	// maxExactFloat is 2^53: integers beyond it may not survive a float.
@@ -44,6 +54,15 @@ var signingAlgs = []string{
 	oidc.PS256, oidc.PS384, oidc.PS512,
 	oidc.EdDSA,
 }
+
+// joseAlgs is signingAlgs as go-jose algorithms.
+var joseAlgs = func() []jose.SignatureAlgorithm {
+	algs := make([]jose.SignatureAlgorithm, len(signingAlgs))
+	for i, a := range signingAlgs {
+		algs[i] = jose.SignatureAlgorithm(a)
+	}
+	return algs
+}()
 
 // OIDCConfig configures OIDC verification.
 type OIDCConfig struct {
@@ -67,19 +86,35 @@ type Identity struct {
 // OIDC verifies bearer tokens. It fetches the issuer's keys lazily (the first Verify), so ohx starts
 // even when the issuer is briefly unreachable, and retries discovery on later calls after a failure.
 //
+// It fetches the keys again when a token's signature matches none of them, as
+// when the issuer rotates its keys, but at most once a minute: a token signed
+// with a key published since the last fetch is refused until a minute has
+// passed since that fetch. Until the first fetch succeeds, a failed one is
+// retried after the discovery backoff.
+//
 // An OIDC is safe for concurrent use.
 type OIDC struct {
 	issuer       string
 	audience     string
 	patientClaim string
 	now          func() time.Time
-	// clientCtx carries the HTTP client and is never cancelled: the key set
-	// keeps it for every later key fetch.
+	// clientCtx carries the HTTP client for discovery and is never
+	// cancelled; client fetches the keys.
 	clientCtx context.Context
-	backoff   time.Duration
+	client    *http.Client
+	// jwksURL is the configured JWKSURL; the verifier is built from it on
+	// the first Verify.
+	jwksURL string
+	// backoff is the least time between two discovery attempts, and between
+	// two key fetches while no keys are cached.
+	backoff time.Duration
+	// minRefetch is the least time between two key fetches once keys are
+	// cached. Both are read when the verifier is built.
+	minRefetch time.Duration
 
 	mu sync.Mutex
-	// verifier is set once discovery succeeded (at once with a JWKSURL).
+	// verifier is set once discovery succeeded (on the first Verify with a
+	// JWKSURL).
 	verifier *oidc.IDTokenVerifier
 	// inflight is closed when the running discovery ends; nil when none runs.
 	inflight chan struct{}
@@ -108,7 +143,9 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 		audience:     cfg.Audience,
 		patientClaim: cfg.PatientClaim,
 		now:          cfg.Now,
+		jwksURL:      cfg.JWKSURL,
 		backoff:      discoveryBackoff,
+		minRefetch:   defaultMinRefetch,
 	}
 	if o.patientClaim == "" {
 		o.patientClaim = defaultPatientClaim
@@ -120,10 +157,8 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultHTTPTimeout}
 	}
+	o.client = hc
 	o.clientCtx = oidc.ClientContext(context.Background(), hc)
-	if cfg.JWKSURL != "" {
-		o.verifier = oidc.NewVerifier(o.issuer, oidc.NewRemoteKeySet(o.clientCtx, cfg.JWKSURL), o.config())
-	}
 	return o, nil
 }
 
@@ -145,9 +180,12 @@ func (o *OIDC) Verify(ctx context.Context, rawToken string) (Identity, error) {
 	if err != nil {
 		return Identity{}, err
 	}
-	tok, err := v.Verify(ctx, rawToken)
+	// go-oidc reduces the key set's errors to text; the key set reports a
+	// failed key fetch through this slot instead.
+	var fetchErr *keyFetchError
+	tok, err := v.Verify(context.WithValue(ctx, keyFetchSlot{}, &fetchErr), rawToken)
 	if err != nil {
-		return Identity{}, classify(ctx, err)
+		return Identity{}, classify(ctx, err, fetchErr)
 	}
 	// go-oidc reads the claims it checks loosely; read the rest here.
 	var claims map[string]json.RawMessage
@@ -164,13 +202,20 @@ func (o *OIDC) Verify(ctx context.Context, rawToken string) (Identity, error) {
 	return Identity{Subject: tok.Subject, EHRUserID: id}, nil
 }
 
-// config is the go-oidc verification config.
-func (o *OIDC) config() *oidc.Config {
-	return &oidc.Config{
+// newVerifier returns a go-oidc verifier using the keys at jwksURL.
+func (o *OIDC) newVerifier(jwksURL string) *oidc.IDTokenVerifier {
+	ks := &keySet{
+		url:        jwksURL,
+		client:     o.client,
+		now:        o.now,
+		backoff:    o.backoff,
+		minRefetch: o.minRefetch,
+	}
+	return oidc.NewVerifier(o.issuer, ks, &oidc.Config{
 		ClientID:             o.audience,
 		SupportedSigningAlgs: signingAlgs,
 		Now:                  o.now,
-	}
+	})
 }
 
 // getVerifier returns the cached verifier, or runs discovery to build it.
@@ -179,6 +224,9 @@ func (o *OIDC) config() *oidc.Config {
 // starts no sooner than o.backoff later.
 func (o *OIDC) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	o.mu.Lock()
+	if o.verifier == nil && o.jwksURL != "" {
+		o.verifier = o.newVerifier(o.jwksURL)
+	}
 	if o.verifier != nil {
 		v := o.verifier
 		o.mu.Unlock()
@@ -214,58 +262,292 @@ func (o *OIDC) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 // closes done.
 func (o *OIDC) discover(done chan struct{}) {
 	p, err := oidc.NewProvider(o.clientCtx, o.issuer)
-
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	var doc struct {
+		JWKSURL string `json:"jwks_uri"`
+	}
 	if err == nil {
-		var doc struct {
-			JWKSURL string `json:"jwks_uri"`
-		}
 		if err = p.Claims(&doc); err == nil && !isHTTPURL(doc.JWKSURL) {
 			err = errors.New("oidc: discovery document lacks an http(s) jwks_uri")
 		}
 	}
+
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if err != nil {
 		o.lastErr = shortError{err}
 		o.retryAt = o.now().Add(o.backoff)
 	} else {
-		o.verifier = p.VerifierContext(o.clientCtx, o.config())
+		o.verifier = o.newVerifier(doc.JWKSURL)
 		o.lastErr = nil
 	}
 	o.inflight = nil
 	close(done)
 }
 
-// classify maps a go-oidc verification error to a *health.Error. The cause
-// is kept only when keys could not be fetched: other go-oidc errors quote
+// classify maps a go-oidc verification error to a *health.Error; fetchErr is
+// what the key set reported for the call, if anything. The cause is kept only
+// when keys could not be had: go-oidc's errors quote the token's header and
 // claim values (iss, aud, exp).
-func classify(ctx context.Context, err error) error {
+func classify(ctx context.Context, err error, fetchErr *keyFetchError) error {
+	if fetchErr != nil {
+		if ctx.Err() != nil {
+			return health.Wrap(health.KindUnavailable, ctx.Err(), "oidc issuer keys unavailable")
+		}
+		return health.Wrap(health.KindUnavailable, fetchErr.err, "oidc issuer keys unavailable")
+	}
 	var expired *oidc.TokenExpiredError
-	switch {
-	case errors.As(err, &expired):
+	if errors.As(err, &expired) {
 		if expired.Expiry.IsZero() {
 			return health.Errorf(health.KindUnauthorized, "bearer token lacks claim exp")
 		}
 		return health.Errorf(health.KindUnauthorized, "bearer token expired")
-	// go-oidc flattens its key set's errors into text; this prefix is how it
-	// reports a failed JWKS fetch (or ctx ending meanwhile). Only a prefix is
-	// safe: other messages quote the token's header and claims.
-	case strings.HasPrefix(err.Error(), keyFetchPrefix):
-		if ctx.Err() != nil {
-			return health.Wrap(health.KindUnavailable, ctx.Err(), "oidc issuer keys unavailable")
-		}
-		return health.Wrap(health.KindUnavailable, shortError{errors.New(keyFetchCause(err))}, "oidc issuer keys unavailable")
 	}
 	return health.Errorf(health.KindUnauthorized, "bearer token invalid")
 }
 
-// keyFetchPrefix starts go-oidc's text for a JWKS fetch that failed during
-// IDTokenVerifier.Verify.
-const keyFetchPrefix = "failed to verify signature: fetching keys"
+// keySet is the issuer's JWKS as an oidc.KeySet. It fetches the keys on the
+// first verification, and again when a token's signature matches none of
+// them (an unknown kid, or no key with its kid verifies), but no sooner than
+// minRefetch after the last fetch attempt: tokens naming made-up keys cost
+// the issuer at most one request a minRefetch. Until a fetch has succeeded, a
+// failed one is retried no sooner than backoff after it failed instead.
+//
+// One fetch runs at a time, detached from any request; callers needing keys
+// meanwhile wait for it. A failed fetch keeps the cached keys.
+//
+// A keySet is safe for concurrent use.
+type keySet struct {
+	url        string
+	client     *http.Client
+	now        func() time.Time
+	backoff    time.Duration
+	minRefetch time.Duration
 
-// keyFetchCause is a key fetch error's text from "fetching keys" on.
-func keyFetchCause(err error) string {
-	return strings.TrimPrefix(err.Error(), "failed to verify signature: ")
+	mu sync.Mutex
+	// keys is the last fetched key set, usable keys only; gen counts the
+	// fetches that succeeded, so 0 means no keys yet.
+	keys jose.JSONWebKeySet
+	gen  uint64
+	// inflight is closed when the running fetch ends; nil when none runs.
+	inflight chan struct{}
+	// lastFetch is when the last fetch attempt started.
+	lastFetch time.Time
+	// lastErr is why the last fetch failed, nil if it succeeded; retryAt is
+	// when, while no keys are cached, the next one may start.
+	lastErr error
+	retryAt time.Time
+}
+
+// keyFetchError is why a token could not be checked: the issuer's keys could
+// not be fetched, or the caller's ctx ended while waiting for them.
+type keyFetchError struct{ err error }
+
+func (e *keyFetchError) Error() string { return "fetching keys: " + e.err.Error() }
+func (e *keyFetchError) Unwrap() error { return e.err }
+
+// keyFetchSlot is the context key of a **keyFetchError in which
+// keySet.VerifySignature stores a key fetch failure for its caller.
+type keyFetchSlot struct{}
+
+// errNoKey is a token whose signature no known key verifies.
+var errNoKey = errors.New("no key verifies the token's signature")
+
+// VerifySignature verifies jwt's signature with the issuer's keys and returns
+// its payload. go-oidc has checked its algorithm already.
+func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	payload, err := k.verify(ctx, jwt)
+	var fe *keyFetchError
+	if errors.As(err, &fe) {
+		if slot, ok := ctx.Value(keyFetchSlot{}).(**keyFetchError); ok {
+			*slot = fe
+		}
+	}
+	return payload, err
+}
+
+func (k *keySet) verify(ctx context.Context, jwt string) ([]byte, error) {
+	// Errors here must not quote the token: go-jose's do.
+	jws, err := jose.ParseSigned(jwt, joseAlgs)
+	if err != nil {
+		return nil, errors.New("malformed token")
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("token not signed exactly once")
+	}
+	kid := jws.Signatures[0].Header.KeyID
+
+	k.mu.Lock()
+	keys, gen := k.keys.Keys, k.gen
+	k.mu.Unlock()
+	if payload, ok := verifyWith(jws, kid, keys); ok {
+		return payload, nil
+	}
+	// The spec's answer to key rotation: fetch the keys again
+	// (https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys).
+	keys, err = k.refresh(ctx, gen)
+	if err != nil {
+		return nil, err
+	}
+	if payload, ok := verifyWith(jws, kid, keys); ok {
+		return payload, nil
+	}
+	return nil, errNoKey
+}
+
+// verifyWith verifies jws with the keys whose id is kid, or with every key
+// when kid is empty.
+func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) ([]byte, bool) {
+	for i := range keys {
+		if kid != "" && keys[i].KeyID != kid {
+			continue
+		}
+		if payload, err := jws.Verify(&keys[i]); err == nil {
+			return payload, true
+		}
+	}
+	return nil, false
+}
+
+// refresh returns keys newer than generation gen: fetched since by someone
+// else, or by a fetch it starts or joins. It fails with errNoKey when the
+// keys may not be fetched yet, and with a *keyFetchError when the fetch
+// fails, when no keys could be fetched within the backoff, or when ctx ends
+// while waiting.
+func (k *keySet) refresh(ctx context.Context, gen uint64) ([]jose.JSONWebKey, error) {
+	k.mu.Lock()
+	if k.gen != gen {
+		keys := k.keys.Keys
+		k.mu.Unlock()
+		return keys, nil
+	}
+	if k.inflight == nil {
+		now := k.now()
+		switch {
+		case k.gen == 0 && k.lastErr != nil && now.Before(k.retryAt):
+			err := k.lastErr
+			k.mu.Unlock()
+			return nil, &keyFetchError{err}
+		case k.gen > 0 && now.Sub(k.lastFetch) < k.minRefetch:
+			k.mu.Unlock()
+			return nil, errNoKey
+		}
+		k.lastFetch = now
+		k.inflight = make(chan struct{})
+		go k.fetch(k.inflight)
+	}
+	done := k.inflight
+	k.mu.Unlock()
+
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, &keyFetchError{ctx.Err()}
+	}
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gen != gen {
+		return k.keys.Keys, nil
+	}
+	err := k.lastErr
+	if err == nil {
+		err = errors.New("jwks: fetch failed")
+	}
+	return nil, &keyFetchError{err}
+}
+
+// fetch fetches the keys, records the outcome and closes done.
+func (k *keySet) fetch(done chan struct{}) {
+	keys, err := k.get()
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err != nil {
+		k.lastErr = shortError{err}
+		k.retryAt = k.now().Add(k.backoff)
+	} else {
+		k.keys = keys
+		k.gen++
+		k.lastErr = nil
+	}
+	k.inflight = nil
+	close(done)
+}
+
+// get requests and parses the key set. A client without a timeout gets
+// defaultHTTPTimeout, so that a hung issuer cannot stall refetches forever.
+func (k *keySet) get() (jose.JSONWebKeySet, error) {
+	ctx := context.Background()
+	if k.client.Timeout == 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultHTTPTimeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.url, nil)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Cache-Control", "no-cache")
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: reading the response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		snippet := body[:min(len(body), maxCauseBytes)]
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %s: %s", resp.Status,
+			strings.ToValidUTF8(string(bytes.TrimSpace(snippet)), ""))
+	}
+	if len(body) > maxJWKSBytes {
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: response exceeds %d bytes", maxJWKSBytes)
+	}
+	return parseJWKS(body)
+}
+
+// parseJWKS reads a JWK set, keeping the keys that may verify a token: public
+// keys (the public half of a private one) of a supported type, meant for
+// signatures with one of signingAlgs, or for no particular use or algorithm.
+// The others are ignored, as RFC 7517 section 5 advises, rather than failing
+// the set.
+func parseJWKS(body []byte) (jose.JSONWebKeySet, error) {
+	var raw struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %w", err)
+	}
+	if raw.Keys == nil {
+		return jose.JSONWebKeySet{}, errors.New("jwks: no keys member")
+	}
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(raw.Keys))}
+	for _, rk := range raw.Keys {
+		var meta struct {
+			Alg string `json:"alg"`
+			Use string `json:"use"`
+		}
+		if err := json.Unmarshal(rk, &meta); err != nil {
+			return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %w", err)
+		}
+		if (meta.Alg != "" && !slices.Contains(signingAlgs, meta.Alg)) || (meta.Use != "" && meta.Use != "sig") {
+			continue
+		}
+		var key jose.JSONWebKey
+		if err := json.Unmarshal(rk, &key); err != nil {
+			if errors.Is(err, jose.ErrUnsupportedKeyType) {
+				continue
+			}
+			return jose.JSONWebKeySet{}, fmt.Errorf("jwks: %w", err)
+		}
+		if pub := key.Public(); pub.Valid() && pub.IsPublic() {
+			set.Keys = append(set.Keys, pub)
+		}
+	}
+	return set, nil
 }
 
 // claimID reads claim name as an id: a non-empty string, or an integral

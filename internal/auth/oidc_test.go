@@ -10,8 +10,10 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,8 +39,8 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // testKeys are generated once: RSA key generation is slow under -race.
 var testKeys = sync.OnceValue(func() (k struct {
-	rsa         *rsa.PrivateKey
-	ec, otherEC *ecdsa.PrivateKey
+	rsa               *rsa.PrivateKey
+	ec, otherEC, next *ecdsa.PrivateKey
 }) {
 	var err error
 	if k.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
@@ -48,6 +50,9 @@ var testKeys = sync.OnceValue(func() (k struct {
 		panic(err)
 	}
 	if k.otherEC, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		panic(err)
+	}
+	if k.next, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		panic(err)
 	}
 	return k
@@ -73,6 +78,12 @@ type testIssuer struct {
 	noDiscovery   bool        // serve no discovery document (404)
 	discoveryDown atomic.Bool // answer discovery with 503
 	jwksDown      atomic.Bool // answer the JWKS with 503
+	// rotated makes the JWKS hold only the key "ec2" instead of "rsa1" and "ec1".
+	rotated atomic.Bool
+	// jwksGate, when set, is received from before the JWKS answers.
+	jwksGate atomic.Pointer[chan struct{}]
+	// jwksHandler, when set, answers the JWKS instead.
+	jwksHandler atomic.Pointer[http.HandlerFunc]
 	// discoveryGate, when set, is received from before discovery answers.
 	discoveryGate chan struct{}
 
@@ -121,8 +132,25 @@ func newTestIssuer(t *testing.T, opts ...issuerOption) *testIssuer {
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
 		is.jwksHits.Add(1)
+		if gate := is.jwksGate.Load(); gate != nil {
+			select {
+			case <-*gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if h := is.jwksHandler.Load(); h != nil {
+			(*h)(w, r)
+			return
+		}
 		if is.jwksDown.Load() {
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		if is.rotated.Load() {
+			writeTestJSON(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+				{Key: &keys.next.PublicKey, KeyID: "ec2", Algorithm: string(jose.ES256), Use: "sig"},
+			}})
 			return
 		}
 		writeTestJSON(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
@@ -177,22 +205,30 @@ func (is *testIssuer) claims(edit func(map[string]any)) map[string]any {
 	return c
 }
 
-// sign signs claims with one of the issuer's keys ("rsa1", "ec1") or with a
-// key the issuer does not publish ("unknown", sharing the kid "ec1").
+// sign signs claims with one of the issuer's keys ("rsa1", "ec1"; "ec2" once
+// it rotated) or with a key the issuer does not publish ("unknown", sharing
+// the kid "ec1").
 func sign(t *testing.T, key string, claims map[string]any) string {
 	t.Helper()
 	keys := testKeys()
-	var sk jose.SigningKey
 	switch key {
 	case "rsa1":
-		sk = jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: keys.rsa, KeyID: "rsa1"}}
+		return signWith(t, jose.RS256, keys.rsa, "rsa1", claims)
 	case "ec1":
-		sk = jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: keys.ec, KeyID: "ec1"}}
+		return signWith(t, jose.ES256, keys.ec, "ec1", claims)
+	case "ec2":
+		return signWith(t, jose.ES256, keys.next, "ec2", claims)
 	case "unknown":
-		sk = jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: keys.otherEC, KeyID: "ec1"}}
-	default:
-		t.Fatalf("unknown key %q", key)
+		return signWith(t, jose.ES256, keys.otherEC, "ec1", claims)
 	}
+	t.Fatalf("unknown key %q", key)
+	return ""
+}
+
+// signWith signs claims with key under kid; an empty kid is left out.
+func signWith(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string, claims map[string]any) string {
+	t.Helper()
+	sk := jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}
 	signer, err := jose.NewSigner(sk, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		t.Fatal(err)
@@ -559,9 +595,22 @@ func TestVerifyKeysDown(t *testing.T) {
 	}
 	checkSafe(t, err, raw, testSubject, testPatient)
 
+	// Back, but within the backoff: no new fetch.
 	is.jwksDown.Store(false)
+	_, err = o.Verify(t.Context(), raw)
+	if k := health.KindOf(err); k != health.KindUnavailable {
+		t.Fatalf("Verify within backoff: kind %q (%v), want %q", k, err, health.KindUnavailable)
+	}
+	if n := is.jwksHits.Load(); n != 1 {
+		t.Fatalf("JWKS was requested %d times within the backoff, want 1", n)
+	}
+
+	is.clock.Advance(discoveryBackoff)
 	if _, err := o.Verify(t.Context(), raw); err != nil {
 		t.Fatalf("Verify with JWKS back: %v", err)
+	}
+	if n := is.jwksHits.Load(); n != 2 {
+		t.Errorf("JWKS was requested %d times, want 2", n)
 	}
 }
 
@@ -641,4 +690,347 @@ func TestShortError(t *testing.T) {
 	if !errors.Is(err, cause) {
 		t.Error("shortError does not unwrap to its cause")
 	}
+}
+
+// randomKid returns a key id no issuer publishes.
+func randomKid(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// wantInvalid fails unless err says the token is invalid.
+func wantInvalid(t *testing.T, err error, what string) {
+	t.Helper()
+	if k := health.KindOf(err); k != health.KindUnauthorized {
+		t.Fatalf("%s: kind %q (%v), want %q", what, k, err, health.KindUnauthorized)
+	}
+	if got := health.MessageOf(err); got != "bearer token invalid" {
+		t.Fatalf("%s: message %q, want %q", what, got, "bearer token invalid")
+	}
+}
+
+// wantJWKSHits fails unless the issuer's JWKS was requested n times.
+func wantJWKSHits(t *testing.T, is *testIssuer, n int32, when string) {
+	t.Helper()
+	if got := is.jwksHits.Load(); got != n {
+		t.Fatalf("%s: JWKS requested %d times, want %d", when, got, n)
+	}
+}
+
+// verifyOK verifies a token signed with key and fails the test on an error.
+func verifyOK(t *testing.T, is *testIssuer, o *OIDC, key string) {
+	t.Helper()
+	got, err := o.Verify(t.Context(), sign(t, key, is.claims(nil)))
+	if err != nil {
+		t.Fatalf("Verify(%s): %v", key, err)
+	}
+	if want := (Identity{Subject: testSubject, EHRUserID: testPatient}); got != want {
+		t.Fatalf("Verify(%s) = %+v, want %+v", key, got, want)
+	}
+}
+
+// TestVerifyUnknownKidsRateLimited checks that tokens naming made-up keys
+// cannot make ohx fetch the issuer's keys on every request.
+func TestVerifyUnknownKidsRateLimited(t *testing.T) {
+	t.Parallel()
+	is := newTestIssuer(t)
+	o := is.newOIDC(t, is.config())
+	verifyOK(t, is, o, "ec1")
+	wantJWKSHits(t, is, 1, "after the first Verify")
+
+	// Long after the first fetch, so that the burst may cause one more.
+	is.clock.Advance(10 * time.Minute)
+	other := testKeys().otherEC
+	for i := range 50 {
+		raw := signWith(t, jose.ES256, other, randomKid(t), is.claims(nil))
+		_, err := o.Verify(t.Context(), raw)
+		wantInvalid(t, err, fmt.Sprintf("Verify(random kid #%d)", i))
+		checkSafe(t, err, raw, testSubject, testPatient)
+		is.clock.Advance(time.Second)
+	}
+	if n := is.jwksHits.Load(); n > 2 {
+		t.Errorf("50 unknown kids within a minute: JWKS requested %d times, want at most 2", n)
+	}
+	// The cached keys still verify, without a fetch.
+	verifyOK(t, is, o, "rsa1")
+	if n := is.jwksHits.Load(); n > 2 {
+		t.Errorf("JWKS requested %d times, want at most 2", n)
+	}
+}
+
+// TestVerifyKeyRotation checks that a token signed with a key the issuer
+// published since ohx last fetched its keys is refused until minRefetch has
+// passed since that fetch, then accepted after one fetch.
+func TestVerifyKeyRotation(t *testing.T) {
+	t.Parallel()
+	is := newTestIssuer(t)
+	o := is.newOIDC(t, is.config())
+	verifyOK(t, is, o, "ec1")
+	wantJWKSHits(t, is, 1, "after the first Verify")
+
+	is.rotated.Store(true)
+	is.clock.Advance(10 * time.Second)
+	_, err := o.Verify(t.Context(), sign(t, "ec2", is.claims(nil)))
+	wantInvalid(t, err, "Verify(new key) within minRefetch")
+	wantJWKSHits(t, is, 1, "new key within minRefetch")
+	verifyOK(t, is, o, "ec1") // the cached key still verifies
+
+	is.clock.Advance(defaultMinRefetch - 10*time.Second - time.Nanosecond)
+	_, err = o.Verify(t.Context(), sign(t, "ec2", is.claims(nil)))
+	wantInvalid(t, err, "Verify(new key) just before minRefetch")
+	wantJWKSHits(t, is, 1, "new key just before minRefetch")
+
+	is.clock.Advance(time.Nanosecond)
+	verifyOK(t, is, o, "ec2")
+	wantJWKSHits(t, is, 2, "new key after minRefetch")
+	verifyOK(t, is, o, "ec2")
+	wantJWKSHits(t, is, 2, "new key again")
+
+	// The issuer dropped the old key; it is refused, with no fetch this soon.
+	_, err = o.Verify(t.Context(), sign(t, "ec1", is.claims(nil)))
+	wantInvalid(t, err, "Verify(old key) after rotation")
+	wantJWKSHits(t, is, 2, "old key after rotation")
+}
+
+// TestVerifyConcurrentRefetch checks that concurrent verifications needing
+// new keys share one fetch.
+func TestVerifyConcurrentRefetch(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		rotate bool // the issuer rotates to "ec2" and the tokens use it
+	}{
+		{name: "unknown kid"},
+		{name: "rotated key", rotate: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			is := newTestIssuer(t)
+			o := is.newOIDC(t, is.config())
+			verifyOK(t, is, o, "ec1")
+			is.clock.Advance(defaultMinRefetch)
+			is.rotated.Store(tt.rotate)
+
+			const n = 20
+			tokens := make([]string, n)
+			for i := range tokens {
+				if tt.rotate {
+					tokens[i] = sign(t, "ec2", is.claims(nil))
+				} else {
+					tokens[i] = signWith(t, jose.ES256, testKeys().otherEC, randomKid(t), is.claims(nil))
+				}
+			}
+			// Hold the fetch until the callers had time to pile up on it.
+			gate := make(chan struct{})
+			is.jwksGate.Store(&gate)
+			var closeGate sync.Once
+			defer closeGate.Do(func() { close(gate) })
+
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range tokens {
+				wg.Go(func() { _, errs[i] = o.Verify(t.Context(), tokens[i]) })
+			}
+			for deadline := time.Now().Add(time.Second); is.jwksHits.Load() < 2 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(20 * time.Millisecond)
+			closeGate.Do(func() { close(gate) })
+			wg.Wait()
+
+			wantJWKSHits(t, is, 2, "after 20 concurrent verifications")
+			for i, err := range errs {
+				if tt.rotate {
+					if err != nil {
+						t.Errorf("Verify #%d: %v", i, err)
+					}
+					continue
+				}
+				wantInvalid(t, err, fmt.Sprintf("Verify #%d", i))
+			}
+		})
+	}
+}
+
+// TestVerifyKeysDownAfterCache checks that a failed refetch keeps the cached
+// keys, is reported as the issuer being unavailable, and is not retried
+// within minRefetch.
+func TestVerifyKeysDownAfterCache(t *testing.T) {
+	t.Parallel()
+	is := newTestIssuer(t)
+	o := is.newOIDC(t, is.config())
+	verifyOK(t, is, o, "ec1")
+
+	is.jwksDown.Store(true)
+	is.clock.Advance(defaultMinRefetch)
+	raw := sign(t, "unknown", is.claims(nil))
+	_, err := o.Verify(t.Context(), raw)
+	if k := health.KindOf(err); k != health.KindUnavailable {
+		t.Fatalf("Verify(unknown) with JWKS down: kind %q (%v), want %q", k, err, health.KindUnavailable)
+	}
+	if got := health.MessageOf(err); got != "oidc issuer keys unavailable" {
+		t.Errorf("Verify(unknown) with JWKS down: message %q", got)
+	}
+	checkSafe(t, err, raw, testSubject, testPatient)
+	wantJWKSHits(t, is, 2, "after the failed refetch")
+
+	// The cached keys still verify.
+	verifyOK(t, is, o, "ec1")
+	verifyOK(t, is, o, "rsa1")
+
+	// No retry within minRefetch: the token is simply invalid.
+	is.clock.Advance(defaultMinRefetch - time.Second)
+	_, err = o.Verify(t.Context(), sign(t, "unknown", is.claims(nil)))
+	wantInvalid(t, err, "Verify(unknown) within minRefetch of the failure")
+	wantJWKSHits(t, is, 2, "within minRefetch of the failure")
+
+	// Retried after it; the issuer is back and the keys are replaced.
+	is.jwksDown.Store(false)
+	is.rotated.Store(true)
+	is.clock.Advance(time.Second)
+	verifyOK(t, is, o, "ec2")
+	wantJWKSHits(t, is, 3, "after minRefetch")
+}
+
+// TestVerifyBadJWKS checks that a JWKS ohx cannot use is reported as the
+// issuer being unavailable.
+func TestVerifyBadJWKS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		h    http.HandlerFunc
+	}{
+		{"not found", http.NotFound},
+		{"not JSON", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte("<html>sign in</html>"))
+		}},
+		{"no keys member", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"issuer":"x"}`))
+		}},
+		{"malformed key", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"!!","y":"!!"}]}`))
+		}},
+		{"too large", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"keys":[],"pad":"` + strings.Repeat("a", maxJWKSBytes) + `"}`))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			is := newTestIssuer(t)
+			is.jwksHandler.Store(&tt.h)
+			o := is.newOIDC(t, is.config())
+			raw := sign(t, "ec1", is.claims(nil))
+			_, err := o.Verify(t.Context(), raw)
+			if k := health.KindOf(err); k != health.KindUnavailable {
+				t.Fatalf("Verify: kind %q (%v), want %q", k, err, health.KindUnavailable)
+			}
+			if got := health.MessageOf(err); got != "oidc issuer keys unavailable" {
+				t.Errorf("Verify: message %q", got)
+			}
+			if n := len(err.Error()); n > 2*maxCauseBytes {
+				t.Errorf("Verify: error of %d bytes, want it short", n)
+			}
+			checkSafe(t, err, raw, testSubject, testPatient)
+		})
+	}
+}
+
+// TestVerifyJWKSKeyChoice checks which published keys ohx uses: unusable
+// keys are skipped without failing the set, and a token without a kid is
+// tried against every key.
+func TestVerifyJWKSKeyChoice(t *testing.T) {
+	t.Parallel()
+	keys := testKeys()
+	is := newTestIssuer(t)
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		ec1, err := json.Marshal(jose.JSONWebKey{Key: &keys.ec.PublicKey, KeyID: "ec1", Algorithm: string(jose.ES256), Use: "sig"})
+		if err != nil {
+			panic(err)
+		}
+		encKey, err := json.Marshal(jose.JSONWebKey{Key: &keys.next.PublicKey, KeyID: "enc1", Use: "enc"})
+		if err != nil {
+			panic(err)
+		}
+		// An Ed448 key (unsupported type), a symmetric key, an
+		// encryption key, a key for an unsupported algorithm, then ec1.
+		fmt.Fprintf(w, `{"keys":[
+			{"kty":"OKP","crv":"Ed448","kid":"ed448","x":"AAAA"},
+			{"kty":"oct","kid":"hmac","k":"c2VjcmV0"},
+			%s,
+			{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256K","x":"AAAA","y":"AAAA"},
+			%s]}`, encKey, ec1)
+	})
+	is.jwksHandler.Store(&h)
+	o := is.newOIDC(t, is.config())
+	verifyOK(t, is, o, "ec1")
+
+	for _, kid := range []string{"", "ec1"} {
+		if _, err := o.Verify(t.Context(), signWith(t, jose.ES256, keys.ec, kid, is.claims(nil))); err != nil {
+			t.Errorf("Verify(kid %q): %v", kid, err)
+		}
+	}
+	// The encryption key does not verify signatures, with or without its kid.
+	for _, kid := range []string{"", "enc1"} {
+		_, err := o.Verify(t.Context(), signWith(t, jose.ES256, keys.next, kid, is.claims(nil)))
+		wantInvalid(t, err, fmt.Sprintf("Verify(encryption key, kid %q)", kid))
+	}
+	// HS256 keyed with the published symmetric key is refused.
+	raw := handMade(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": "hmac"}, is.claims(nil),
+		func(input string) []byte {
+			m := hmac.New(sha256.New, []byte("secret"))
+			m.Write([]byte(input))
+			return m.Sum(nil)
+		})
+	_, err := o.Verify(t.Context(), raw)
+	wantInvalid(t, err, "Verify(HS256 with the published symmetric key)")
+	wantJWKSHits(t, is, 1, "at the end")
+}
+
+// TestVerifyCallerGivesUpOnKeys checks that a caller whose context ends
+// while the keys are fetched gets KindUnavailable, and that the fetch still
+// completes for later callers.
+func TestVerifyCallerGivesUpOnKeys(t *testing.T) {
+	t.Parallel()
+	is := newTestIssuer(t)
+	gate := make(chan struct{})
+	is.jwksGate.Store(&gate)
+	var closeGate sync.Once
+	defer closeGate.Do(func() { close(gate) })
+	cfg := is.config()
+	cfg.JWKSURL = is.srv.URL + "/jwks"
+	o := is.newOIDC(t, cfg)
+	raw := sign(t, "rsa1", is.claims(nil))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := o.Verify(ctx, raw)
+	if k := health.KindOf(err); k != health.KindUnavailable {
+		t.Fatalf("Verify: kind %q (%v), want %q", k, err, health.KindUnavailable)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Verify: %v, want a context.DeadlineExceeded cause", err)
+	}
+
+	closeGate.Do(func() { close(gate) })
+	verifyOK(t, is, o, "rsa1")
+	wantJWKSHits(t, is, 1, "at the end")
+}
+
+// TestVerifyMinRefetchField checks that minRefetch can be set before the
+// first Verify.
+func TestVerifyMinRefetchField(t *testing.T) {
+	t.Parallel()
+	is := newTestIssuer(t)
+	o := is.newOIDC(t, is.config())
+	o.minRefetch = 5 * time.Second
+	verifyOK(t, is, o, "ec1")
+	is.rotated.Store(true)
+	is.clock.Advance(5 * time.Second)
+	verifyOK(t, is, o, "ec2")
+	wantJWKSHits(t, is, 2, "after 5 s")
 }
