@@ -24,6 +24,10 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		return // a worker process serves nothing else
 	}
 
+	mux.Handle("GET /{$}", handleRoot())
+	mux.Handle("GET /webhooks/health/{$}", handleWebhookHealth(d))
+	mux.Handle("GET /webhooks/metrics/{$}", handleWebhookMetrics(d))
+
 	// Provider webhooks (original: webhooks/views.py). Withings probes the
 	// callback URL with HEAD, and retries any error for hours.
 	mux.Handle("POST /webhooks/withings/{$}", handleWithingsWebhook(d))

@@ -233,3 +233,28 @@ func TestWithingsWebhookMergesOverlappingWindows(t *testing.T) {
 		t.Errorf("disjoint notification: %d jobs, want 2", n)
 	}
 }
+
+func TestOriginalCompatEndpoints(t *testing.T) {
+	t.Parallel()
+	f := newHookFixture(t, true)
+	// Two notifications, one of them refused, reach the counts.
+	f.post(t, "wrong-token", "application/x-www-form-urlencoded", "userid=4242&appli=1&startdate=1&enddate=2")
+	f.post(t, hookToken, "application/x-www-form-urlencoded", "userid=4242&appli=1&startdate=1&enddate=2")
+	for path, want := range map[string][]string{
+		"/":                  {`"current_time":"`},
+		"/webhooks/health/":  {`"status":"healthy"`, `"webhook_counts":{"withings":2}`, `"error_counts":{"withings":1}`},
+		"/webhooks/metrics/": {`"webhook_counts":{"withings":2}`, `"health_check":"/webhooks/health/"`},
+	} {
+		resp, err := http.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, w := range want {
+			if resp.StatusCode != 200 || !strings.Contains(string(b), w) {
+				t.Errorf("%s: %d %s, want %s", path, resp.StatusCode, b, w)
+			}
+		}
+	}
+}
