@@ -59,7 +59,7 @@ func runAPIKey(ctx context.Context, e env, args []string) error {
 			return tx.AddAudit(ctx, store.AuditEvent{Actor: "operator", Action: "api_key.created", Detail: name})
 		})
 		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("api-key: a key named %q exists; revoke it or choose another name", name)
+			return fmt.Errorf("api-key: the name %q is taken (names stay taken after revocation, for the audit trail); choose another", name)
 		}
 		if err != nil {
 			return err
