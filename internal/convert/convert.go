@@ -19,6 +19,7 @@ import (
 
 	"github.com/ohx-health/ohx/internal/fhir"
 	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/provider/fitbit"
 	"github.com/ohx-health/ohx/internal/provider/withings"
 )
 
@@ -26,18 +27,9 @@ import (
 // few MB, so 256 MB is generous and still stops a runaway pipe.
 const maxInput = 256 << 20
 
-// fitbitSources are the Google Health API data type names ohx will read for
-// Fitbit, plus paired-devices. They arrive with the Fitbit provider.
-func fitbitSources() []string {
-	return []string{
-		"heart-rate", "daily-resting-heart-rate", "heart-rate-variability", "daily-heart-rate-variability",
-		"steps", "distance", "floors", "altitude", "active-energy-burned", "total-calories",
-		"weight", "body-fat", "height", "oxygen-saturation", "daily-oxygen-saturation",
-		"daily-respiratory-rate", "respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
-		"core-body-temperature", "sleep", "electrocardiogram", "vo2-max", "daily-vo2-max", "run-vo2-max",
-		"paired-devices",
-	}
-}
+// fitbitSources are the Google Health API data type names ohx reads for
+// Fitbit, plus paired-devices: the sources package fitbit decodes.
+func fitbitSources() []string { return fitbit.Sources() }
 
 // config is what the command line says.
 type config struct {
@@ -170,7 +162,11 @@ func decode(provider, source string, body []byte) (health.Batch, error) {
 		if !slices.Contains(fitbitSources(), source) {
 			return health.Batch{}, fmt.Errorf("convert: unknown fitbit source %q (want a Google Health API data type such as heart-rate, or paired-devices)", source)
 		}
-		return health.Batch{}, fmt.Errorf("convert: fitbit source %s not supported yet", source)
+		batch, err := fitbit.Decode(source, body)
+		if err != nil {
+			return health.Batch{}, fmt.Errorf("convert: decode fitbit %s: %w", source, err)
+		}
+		return batch, nil
 	}
 	if !slices.Contains(withings.Sources(), source) {
 		return health.Batch{}, fmt.Errorf("convert: unknown withings source %q (want one of %s)", source, strings.Join(withings.Sources(), ", "))

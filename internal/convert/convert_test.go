@@ -163,7 +163,7 @@ func TestConvertErrors(t *testing.T) {
 		{"bad mode", append(base, "--mode", "retro", good), nil, "", "--mode"},
 		{"bad now", append(base, "--now", "yesterday", good), nil, "", "--now"},
 		{"unknown source", []string{"--provider", "withings", "--source", "getfoo", "--patient", "p", good}, nil, "", "unknown withings source"},
-		{"fitbit later", []string{"--provider", "fitbit", "--source", "heart-rate", "--patient", "p", "-"}, nil, "{}", "fitbit source heart-rate not supported yet"},
+		{"fitbit malformed", []string{"--provider", "fitbit", "--source", "heart-rate", "--patient", "p", "-"}, nil, `{"dataPoints":[{`, "decode fitbit heart-rate"},
 		{"fitbit unknown", []string{"--provider", "fitbit", "--source", "getmeas", "--patient", "p", "-"}, nil, "{}", "unknown fitbit source"},
 		{"missing file", append(base, "/nonexistent/x.json"), nil, "", "open input"},
 		{"empty stdin", base, nil, "  ", "input is empty"},
