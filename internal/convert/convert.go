@@ -99,6 +99,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ohx convert --provider withings|fitbit --source NAME --patient EHR_USER_ID [--mode modern|legacy] [--now RFC3339] [FILE|-]")
 		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nwithings sources: %s\nfitbit sources: %s\n", strings.Join(withings.Sources(), " "), strings.Join(fitbitSources(), " "))
 	}
 	fs.StringVar(&cfg.provider, "provider", "", "provider: withings or fitbit")
 	fs.StringVar(&cfg.source, "source", "", "API call the body came from, e.g. getmeas or heart-rate")
