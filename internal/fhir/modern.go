@@ -121,16 +121,23 @@ func quantity(v float64, code, unit string) *Quantity {
 // this publication, by identifier otherwise, so that the reference never
 // dangles and an Observation never overwrites a fuller Device with a stub.
 func (mp *Mapper) deviceRef(j *job, m *health.Measurement) *Reference {
-	if m.Device == "" {
+	if m.Device == "" && m.DeviceModel == "" {
 		return nil
 	}
 	key := deviceKey{m.Provider, m.Device, m.DeviceModel}
 	if r, ok := j.devRefs[key]; ok {
 		return r // shared: references are never modified after mapping
 	}
-	r := &Reference{Identifier: &Identifier{System: deviceSystem(m.Provider), Value: m.Device}, Display: m.DeviceModel}
-	if j.devices[m.Device] {
+	var r *Reference
+	switch {
+	case m.Device == "":
+		// The provider named the model but no device (the Google Health
+		// API's data source): say which, without a reference to resolve.
+		r = &Reference{Display: m.DeviceModel}
+	case j.devices[m.Device]:
 		r = &Reference{Reference: mp.ref("Device", DeviceID(string(m.Provider), m.Device)), Display: m.DeviceModel}
+	default:
+		r = &Reference{Identifier: &Identifier{System: deviceSystem(m.Provider), Value: m.Device}, Display: m.DeviceModel}
 	}
 	j.devRefs[key] = r
 	return r
