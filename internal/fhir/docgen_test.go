@@ -197,7 +197,8 @@ const shapesText = `### Shapes
   patient unlinks, the association alone is re-published with status ` + "`unknown`" + ` (R5 has no "detached"),
   statusReason ` + "`disconnected`" + ` (` + SystemDeviceAssociationStatusReason + `) and period.end; nothing is
   deleted. An Observation references its Device literally when the Device is in the same publication, otherwise by
-  identifier (so it never dangles and never overwrites a fuller Device with a stub).
+  identifier (so it never dangles and never overwrites a fuller Device with a stub), or by the model name alone
+  (device.display) when the provider names a model but no device (the Google Health API).
 * **Provenance**: one per Bundle, targeting every resource in it; agent = ohx and its version (type assembler); entity
   = the provider call (identifier ` + "`" + SystemOHXSource + "|{provider}:{source}`" + `); recorded = publication time.
   Switch off with ` + "`OHX_FHIR_PROVENANCE=false`" + `.
