@@ -58,17 +58,24 @@ func supportedProvider(w http.ResponseWriter, d Deps, provider string) bool {
 	return false
 }
 
+// providerAndPatient reads the {provider} of the path and the patient of
+// the request, and answers the error itself when either is refused.
+func providerAndPatient(w http.ResponseWriter, r *http.Request, d Deps, p auth.Principal, fromBody string) (string, string, bool) {
+	provider := r.PathValue("provider")
+	if !supportedProvider(w, d, provider) {
+		return "", "", false
+	}
+	ehr, ok := patientParam(w, r, d, p, fromBody)
+	return provider, ehr, ok
+}
+
 // handleLinkStart starts linking (original: InitiateProviderLinkingView):
 // a browser or webview is redirected to the provider's consent page; a
 // client asking for JSON gets the URL to open instead. success_url and
 // error_url, when given, must be allowed for the provider.
 func handleLinkStart(d Deps) http.Handler {
 	return requireAuth(d, func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		provider := r.PathValue("provider")
-		if !supportedProvider(w, d, provider) {
-			return
-		}
-		ehr, ok := patientParam(w, r, d, p, "")
+		provider, ehr, ok := providerAndPatient(w, r, d, p, "")
 		if !ok {
 			return
 		}
@@ -230,47 +237,15 @@ type linkInfo struct {
 	LinkedAt       string `json:"linked_at"`
 }
 
-// patientLinks returns the patient's live (not unlinked) links to
-// provider, or writes the original's 404 when the patient is unknown.
-func patientLinks(w http.ResponseWriter, r *http.Request, d Deps, ehr, provider string) ([]store.Link, bool) {
-	var links []store.Link
-	err := d.DB.InTx(r.Context(), func(tx *store.Tx) error {
-		p, err := tx.PatientByEHRID(r.Context(), ehr)
-		if err != nil {
-			return err
-		}
-		all, err := tx.LinksOfPatient(r.Context(), p.ID)
-		for _, l := range all {
-			if l.Provider == provider && l.Status != store.LinkRevoked {
-				links = append(links, l)
-			}
-		}
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("EHR user %s not found", ehr)})
-		return nil, false
-	}
-	if err != nil {
-		writeError(w, r, d, err)
-		return nil, false
-	}
-	return links, true
-}
-
 // handleLinkStatus answers whether a patient is linked to a provider
 // (original: provider_linking_status).
 func handleLinkStatus(d Deps) http.Handler {
 	return requireAuth(d, func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		provider := r.PathValue("provider")
-		if !supportedProvider(w, d, provider) {
-			return
-		}
-		ehr, ok := patientParam(w, r, d, p, "")
+		provider, ehr, ok := providerAndPatient(w, r, d, p, "")
 		if !ok {
 			return
 		}
-		links, ok := patientLinks(w, r, d, ehr, provider)
+		links, ok := liveLinks(w, r, d, ehr, provider, "EHR user %s not found")
 		if !ok {
 			return
 		}
@@ -292,15 +267,11 @@ func handleLinkStatus(d Deps) http.Handler {
 // provider and ends the device associations within seconds.
 func handleUnlink(d Deps) http.Handler {
 	return requireAuth(d, func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		provider := r.PathValue("provider")
-		if !supportedProvider(w, d, provider) {
-			return
-		}
-		ehr, ok := patientParam(w, r, d, p, bodyEHRUserID(r))
+		provider, ehr, ok := providerAndPatient(w, r, d, p, bodyEHRUserID(r))
 		if !ok {
 			return
 		}
-		links, ok := patientLinks(w, r, d, ehr, provider)
+		links, ok := liveLinks(w, r, d, ehr, provider, "EHR user %s not found")
 		if !ok {
 			return
 		}

@@ -17,8 +17,9 @@ import (
 )
 
 // liveLinks returns the patient's links that are not unlinked, of provider
-// when it is not empty, writing the original's 404 for an unknown patient.
-func liveLinks(w http.ResponseWriter, r *http.Request, d Deps, ehr, provider string) ([]store.Link, bool) {
+// when it is not empty. For an unknown patient it writes a 404 with
+// notFound (the original's wording differs by endpoint) and returns false.
+func liveLinks(w http.ResponseWriter, r *http.Request, d Deps, ehr, provider, notFound string) ([]store.Link, bool) {
 	var out []store.Link
 	err := d.DB.InTx(r.Context(), func(tx *store.Tx) error {
 		p, err := tx.PatientByEHRID(r.Context(), ehr)
@@ -34,7 +35,7 @@ func liveLinks(w http.ResponseWriter, r *http.Request, d Deps, ehr, provider str
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("User %s not found", ehr)})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf(notFound, ehr)})
 		return nil, false
 	}
 	if err != nil {
@@ -53,7 +54,7 @@ func handleSyncProviders(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		links, ok := liveLinks(w, r, d, ehr, "")
+		links, ok := liveLinks(w, r, d, ehr, "", "User %s not found")
 		if !ok {
 			return
 		}
@@ -99,7 +100,7 @@ func handleSyncDevices(d Deps) http.Handler {
 		if provider != "" && !supportedProvider(w, d, provider) {
 			return
 		}
-		links, ok := liveLinks(w, r, d, ehr, provider)
+		links, ok := liveLinks(w, r, d, ehr, provider, "User %s not found")
 		if !ok {
 			return
 		}
@@ -165,7 +166,7 @@ func handleTriggerDeviceSync(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		links, ok := liveLinks(w, r, d, ehr, body.Provider)
+		links, ok := liveLinks(w, r, d, ehr, body.Provider, "User %s not found")
 		if !ok {
 			return
 		}
