@@ -1,8 +1,9 @@
-// Package fitbit reads Fitbit data through the Google Health API: for now its
-// single job is decoding, turning one raw API response body (a data type's
-// list page, or the paired-devices list) into the provider-neutral vocabulary
-// of package health. The API client, OAuth, webhooks and the emulator come
-// later, in this package and in fitbittest.
+// Package fitbit reads Fitbit data through the Google Health API: the API
+// client (Google OAuth with optional PKCE, data point lists with window
+// filters and pagination, paired devices, daily roll-ups, error
+// classification and retries) and the decoders that turn each raw response
+// body into the provider-neutral vocabulary of package health. Its emulator
+// is package fitbittest.
 //
 // Decode is pure: it does no I/O, keeps no state between calls and never
 // panics on malformed input. It reads proto3 JSON as the Google Health API
