@@ -20,6 +20,7 @@ import (
 	"github.com/ohx-health/ohx/internal/jobs"
 	"github.com/ohx-health/ohx/internal/link"
 	"github.com/ohx-health/ohx/internal/metrics"
+	"github.com/ohx-health/ohx/internal/provider/fitbit"
 	"github.com/ohx-health/ohx/internal/provider/withings"
 	"github.com/ohx-health/ohx/internal/publish"
 	"github.com/ohx-health/ohx/internal/quota"
@@ -60,6 +61,7 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 	a := &app{sink: sink}
 	providers := map[string]link.OAuth{}
 	var webhook *httpapi.WithingsWebhook
+	var fitbitHook *httpapi.FitbitWebhook
 	if cfg.Withings.Enabled() {
 		tokens := func(id int64) withings.TokenSource { return a.links.Tokens(id) }
 		f, oauth, err := withingsParts(cfg, db, hc, tokens)
@@ -79,6 +81,24 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 			ConstLabels: prometheus.Labels{"provider": "withings"}}, b.Gauge))
 		webhook = &httpapi.WithingsWebhook{Token: cfg.Withings.WebhookToken}
 	}
+	if cfg.Fitbit.Enabled() {
+		tokens := func(id int64) fitbit.TokenSource { return a.links.Tokens(id) }
+		f, oauth, err := fitbitParts(cfg, db, hc, tokens)
+		if err != nil {
+			return nil, err
+		}
+		pipeline.Fetchers["fitbit"], providers["fitbit"] = f, oauth
+		pipeline.Subscribers["fitbit"] = &fitbit.Subscriber{Client: f.Priority, Tokens: tokens}
+		if cfg.Fitbit.WebhookSecret != "" {
+			fitbitHook = &httpapi.FitbitWebhook{Secret: cfg.Fitbit.WebhookSecret}
+		}
+		b := breaker.New("fitbit", 5, 30*time.Second)
+		pipeline.Breakers["fitbit"] = b
+		checks["provider_fitbit"] = b.Check
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ohx_provider_breaker_state",
+			Help:        "Circuit breaker of a provider: 0 closed, 1 half-open, 2 open.",
+			ConstLabels: prometheus.Labels{"provider": "fitbit"}}, b.Gauge))
+	}
 	a.queue, err = jobs.NewClient(db, jobs.Config{Logger: logger, Work: role != roleWeb, Workers: cfg.Workers,
 		PollInterval: cfg.JobPollInterval, AuditRetention: cfg.AuditRetention, Pipeline: pipeline, SyncInterval: cfg.SyncInterval,
 		JobTimeout: cfg.JobTimeout, RetryBase: cfg.RetryBase, RetryMax: cfg.RetryMax})
@@ -96,7 +116,7 @@ func wire(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store
 		tokens = v
 	}
 	a.handler = httpapi.NewServer(httpapi.Deps{
-		Logger: logger, DB: db, Metrics: m, Gatherer: reg, ProbesOnly: role == roleWorker, Queue: a.queue, Withings: webhook,
+		Logger: logger, DB: db, Metrics: m, Gatherer: reg, ProbesOnly: role == roleWorker, Queue: a.queue, Withings: webhook, Fitbit: fitbitHook,
 		QueueCheck: func(ctx context.Context) error { _, err := jobs.QueueCounts(ctx, db); return err },
 		Checks:     checks,
 		Providers:  slices.Sorted(maps.Keys(providers)), Links: a.links, Tokens: tokens, SyncInterval: cfg.SyncInterval,
@@ -119,6 +139,24 @@ func withingsParts(cfg config.Config, db *store.DB, hc *http.Client, tokens func
 		return nil, nil, fmt.Errorf("withings: %w", err)
 	}
 	return &withings.Fetcher{Priority: priority, Bulk: bulk, Tokens: tokens}, link.Withings(priority), nil
+}
+
+// fitbitParts builds the Google Health API fetcher (a priority and a bulk
+// client on one shared quota) and the OAuth adapter.
+func fitbitParts(cfg config.Config, db *store.DB, hc *http.Client, tokens func(int64) fitbit.TokenSource) (*fitbit.Fetcher, link.OAuth, error) {
+	fc := fitbit.Config{ClientID: cfg.Fitbit.ClientID, ClientSecret: cfg.Fitbit.ClientSecret,
+		AuthURL: cfg.Fitbit.AuthURL, TokenURL: cfg.Fitbit.TokenURL, RevokeURL: cfg.Fitbit.RevokeURL, APIURL: cfg.Fitbit.APIURL,
+		RedirectURL: cfg.PublicURL + "/social/complete/fitbit/"}
+	limit := cfg.Fitbit.QuotaPerMinute
+	priority, err := fitbit.New(fc, hc, quota.New(db, quota.PerWindow("fitbit", limit, time.Minute, 0)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("fitbit: %w", err)
+	}
+	bulk, err := fitbit.New(fc, hc, quota.New(db, quota.PerWindow("fitbit", limit, time.Minute, max(1, limit/48))))
+	if err != nil {
+		return nil, nil, fmt.Errorf("fitbit: %w", err)
+	}
+	return &fitbit.Fetcher{Priority: priority, Bulk: bulk, Tokens: tokens}, link.Fitbit(priority), nil
 }
 
 // withingsConfig is the Withings client configuration.

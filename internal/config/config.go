@@ -61,6 +61,10 @@ type Config struct {
 	// the safety net for missed webhooks.
 	SyncInterval time.Duration
 
+	// Fitbit is ohx's Google Cloud OAuth client for the Google Health API;
+	// Fitbit is on when ClientID is set.
+	Fitbit Fitbit
+
 	// OIDC lets patients call the patient API with their own identity
 	// provider's tokens; off when Issuer is empty (API keys still work).
 	OIDC OIDC
@@ -86,6 +90,20 @@ type Withings struct {
 	WebhookToken   string
 	QuotaPerMinute int
 }
+
+// Fitbit is ohx's registration with the Google Health API, through which
+// it reads Fitbit data.
+type Fitbit struct {
+	ClientID, ClientSecret               string
+	AuthURL, TokenURL, RevokeURL, APIURL string
+	// WebhookSecret is the Authorization value configured on the Google
+	// Health API subscriber; webhooks are off without it.
+	WebhookSecret  string
+	QuotaPerMinute int
+}
+
+// Enabled reports whether Fitbit is configured.
+func (f Fitbit) Enabled() bool { return f.ClientID != "" }
 
 // OIDC is the identity provider whose bearer tokens name patients.
 type OIDC struct {
@@ -220,6 +238,36 @@ var variables = []variable{
 		c.Withings.WebhookToken = v
 		return nil
 	}, ""},
+	{"OHX_FITBIT_CLIENT_ID", "", false, "Google OAuth client id for the Google Health API (Fitbit data); Fitbit is off without it", func(c *Config, v string) error {
+		c.Fitbit.ClientID = v
+		return nil
+	}, ""},
+	{"OHX_FITBIT_CLIENT_SECRET", "", true, "that client's secret", func(c *Config, v string) error {
+		c.Fitbit.ClientSecret = v
+		return nil
+	}, ""},
+	{"OHX_FITBIT_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth", false, "Google consent page", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Fitbit.AuthURL, v)
+	}, ""},
+	{"OHX_FITBIT_TOKEN_URL", "https://oauth2.googleapis.com/token", false, "Google token endpoint", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Fitbit.TokenURL, v)
+	}, ""},
+	{"OHX_FITBIT_REVOKE_URL", "https://oauth2.googleapis.com/revoke", false, "Google token revocation endpoint", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Fitbit.RevokeURL, v)
+	}, ""},
+	{"OHX_FITBIT_API_URL", "https://health.googleapis.com", false, "Google Health API base URL", func(c *Config, v string) error {
+		return parseHTTPURL(&c.Fitbit.APIURL, v)
+	}, ""},
+	{"OHX_FITBIT_WEBHOOK_SECRET", "", true, "the Authorization value set on the Google Health API subscriber; Fitbit webhooks are off without it", func(c *Config, v string) error {
+		if v != "" && len(v) < 16 {
+			return errors.New("must be at least 16 characters")
+		}
+		c.Fitbit.WebhookSecret = v
+		return nil
+	}, ""},
+	{"OHX_FITBIT_QUOTA_PER_MINUTE", "6000", false, "Google Health API requests per minute for the whole application, shared by every replica", func(c *Config, v string) error {
+		return parseIntRange(&c.Fitbit.QuotaPerMinute, v, 1, 1000000)
+	}, ""},
 	{"OHX_OIDC_ISSUER", "", false, "OIDC issuer whose bearer tokens patients may call the patient API with (off when empty)", func(c *Config, v string) error {
 		if v == "" {
 			return nil
@@ -266,6 +314,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Withings.Enabled() && c.Withings.ClientSecret == "" {
 		problems = append(problems, errors.New("OHX_WITHINGS_CLIENT_SECRET: required when OHX_WITHINGS_CLIENT_ID is set"))
+	}
+	if c.Fitbit.Enabled() && c.Fitbit.ClientSecret == "" {
+		problems = append(problems, errors.New("OHX_FITBIT_CLIENT_SECRET: required when OHX_FITBIT_CLIENT_ID is set"))
 	}
 	if c.OIDC.Issuer != "" && c.OIDC.Audience == "" {
 		problems = append(problems, errors.New("OHX_OIDC_AUDIENCE: required when OHX_OIDC_ISSUER is set"))

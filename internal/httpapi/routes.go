@@ -35,6 +35,10 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /webhooks/withings/{$}", handleWithingsProbe())
 	mux.Handle("POST /webhooks/withings", handleWithingsWebhook(d))
 	mux.Handle("GET /webhooks/withings", handleWithingsProbe())
+	// Google Health API (Fitbit) subscriber endpoint: verification handshake
+	// and notification batches, both POST (webhooks_fitbit.go).
+	mux.Handle("POST /webhooks/fitbit/{$}", handleFitbitWebhook(d))
+	mux.Handle("POST /webhooks/fitbit", handleFitbitWebhook(d))
 
 	// The patient API (original: base/views.py). Patient-scoped routes
 	// need an API key or the patient's own OIDC token (authn.go).

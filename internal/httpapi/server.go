@@ -34,6 +34,8 @@ type Deps struct {
 	Queue *jobs.Client
 	// Withings is nil when Withings is not configured.
 	Withings *WithingsWebhook
+	// Fitbit is nil when Fitbit (Google Health API) webhooks are off.
+	Fitbit *FitbitWebhook
 	// Checks are extra dependency checks for the health probe, e.g. the
 	// FHIR sink's circuit breaker.
 	Checks map[string]func(context.Context) error

@@ -16,9 +16,10 @@
 // Unknown routes get Google's HTML 404. It never calls Google, keeps all
 // state in the Server value and reads no clock other than Config.Now.
 //
-// Not emulated: reconcile, rollUp, get, writes, settings/profile,
-// subscribers and webhook notifications, dataSourceFamily, and OR in sleep
-// filters (answered 400).
+// Webhooks: VerifyEndpoint and Notify play Google's side of a subscriber
+// (handshake, batched notifications). Not emulated: reconcile, rollUp, get,
+// writes, settings/profile, subscriber management and delivery retries,
+// dataSourceFamily, and OR in sleep filters (answered 400).
 package fitbittest
 
 import (
@@ -107,6 +108,7 @@ type Server struct {
 	counts      map[Endpoint]int
 	windows     map[string][]time.Time // per-user quota windows
 	seq         uint64
+	webhooks    hookState // Notify and VerifyEndpoint (webhooks.go)
 }
 
 // New returns an emulator with no users; add them with AddUser.
