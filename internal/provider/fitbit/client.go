@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/provider"
 )
 
 // Default endpoints and settings of the public Google Health API and Google
@@ -45,28 +45,14 @@ var DefaultScopes = []string{
 // points is a few megabytes; ECG pages are small because of their page size.
 const maxResponseBytes = 32 << 20
 
-// Limiter spends one unit of the shared Google Health API quota (300
-// requests per minute per user, §7.3) before each HTTP attempt the client
-// sends to the data API, retries included; the OAuth endpoints do not count
-// against that quota and are not limited. Wait blocks until a unit is
-// available or returns an error, which the client returns unchanged, so an
-// implementation may answer a *health.Error of KindRateLimited instead of
-// waiting.
-type Limiter interface {
-	Wait(ctx context.Context) error
-}
+// Limiter spends one unit of the shared Google Health API quota before each
+// attempt to the data API; the OAuth endpoints do not count against it and
+// are not limited (see provider.Limiter).
+type Limiter = provider.Limiter
 
-// TokenSource hands the client a user's access token. The client calls
-// AccessToken before a call and, when Google rejects that token (HTTP 401
-// UNAUTHENTICATED), RefreshAccessToken once with the rejected token, then
-// retries with the token it returns. An implementation that refreshes for
-// several workers can compare rejected with its current token to see that
-// another worker already refreshed. Errors are returned to the caller
-// unchanged, so a revoked grant should be reported as health.KindAuthRevoked.
-type TokenSource interface {
-	AccessToken(ctx context.Context) (string, error)
-	RefreshAccessToken(ctx context.Context, rejected string) (string, error)
-}
+// TokenSource hands the client a user's access token and refreshes it
+// once when Google answers 401 UNAUTHENTICATED (see provider.TokenSource).
+type TokenSource = provider.TokenSource
 
 // StaticToken is a TokenSource for one access token that cannot be
 // refreshed; a rejection is reported as KindUnauthorized with
@@ -81,15 +67,9 @@ func (t StaticToken) RefreshAccessToken(context.Context, string) (string, error)
 	return "", health.Wrap(health.KindUnauthorized, ErrTokenRejected, "fitbit: access token rejected and cannot be refreshed")
 }
 
-// RetryPolicy bounds the retries of temporary failures (HTTP 5xx, timeouts,
-// connection errors, unreadable bodies). The delay before retry n (from 0)
-// is BaseDelay·2ⁿ capped at MaxDelay, of which a random half is dropped
-// ("equal jitter"). Rate limiting (429) is never retried inside the client.
-type RetryPolicy struct {
-	MaxAttempts int           // total attempts per request; default 4
-	BaseDelay   time.Duration // default 500 ms
-	MaxDelay    time.Duration // default 8 s
-}
+// RetryPolicy bounds the retries of temporary failures (see
+// provider.RetryPolicy).
+type RetryPolicy = provider.RetryPolicy
 
 // Config holds the application's Google OAuth client and the endpoints.
 // Zero fields take the defaults; the URLs point at fitbittest in tests.
@@ -142,7 +122,7 @@ func New(cfg Config, hc *http.Client, limiter Limiter) (*Client, error) {
 	return &Client{
 		cfg: cfg, hc: hc, limiter: limiter,
 		apiURL: strings.TrimRight(cfg.APIURL, "/"),
-		jitter: equalJitter,
+		jitter: provider.EqualJitter,
 	}, nil
 }
 
@@ -164,23 +144,10 @@ func setDefaults(cfg *Config) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.Retry.MaxAttempts <= 0 {
-		cfg.Retry.MaxAttempts = 4
-	}
-	if cfg.Retry.BaseDelay <= 0 {
-		cfg.Retry.BaseDelay = 500 * time.Millisecond
-	}
-	if cfg.Retry.MaxDelay <= 0 {
-		cfg.Retry.MaxDelay = 8 * time.Second
-	}
+	cfg.Retry = cfg.Retry.WithDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-}
-
-func equalJitter(d time.Duration) time.Duration {
-	half := d / 2
-	return half + rand.N(d-half+1)
 }
 
 // request is one HTTP exchange the client may repeat: the target, the body
@@ -244,18 +211,7 @@ func (c *Client) send(ctx context.Context, r request) ([]byte, error) {
 }
 
 func (c *Client) backoff(ctx context.Context, retry int) error {
-	d := c.cfg.Retry.MaxDelay
-	if retry < 30 && c.cfg.Retry.BaseDelay<<retry < d {
-		d = c.cfg.Retry.BaseDelay << retry
-	}
-	t := time.NewTimer(c.jitter(d))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return provider.Sleep(ctx, c.jitter(c.cfg.Retry.Delay(retry)))
 }
 
 // attempt is one HTTP exchange under its own deadline.

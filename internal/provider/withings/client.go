@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/provider"
 )
 
 // Default endpoints and settings of the public Withings cloud.
@@ -30,25 +30,12 @@ const maxResponseBytes = 32 << 20
 
 // Limiter spends one unit of the application-wide Withings quota (120
 // requests per minute for every replica and worker together) before each
-// HTTP request the client sends, retries included. Wait blocks until a unit
-// is available or returns an error, which the client returns unchanged, so an
-// implementation may answer a *health.Error of KindRateLimited instead of
-// waiting.
-type Limiter interface {
-	Wait(ctx context.Context) error
-}
+// HTTP attempt (see provider.Limiter).
+type Limiter = provider.Limiter
 
-// TokenSource hands the client a user's access token. The client calls
-// AccessToken before a call and, when Withings rejects that token (status
-// 401), RefreshAccessToken once with the rejected token, then retries with
-// the token it returns. An implementation that refreshes for several workers
-// can compare rejected with its current token to see that another worker
-// already refreshed. Errors are returned to the caller unchanged, so a
-// revoked grant should be reported as health.KindAuthRevoked.
-type TokenSource interface {
-	AccessToken(ctx context.Context) (string, error)
-	RefreshAccessToken(ctx context.Context, rejected string) (string, error)
-}
+// TokenSource hands the client a user's access token and refreshes it
+// once when Withings rejects it with status 401 (see provider.TokenSource).
+type TokenSource = provider.TokenSource
 
 // StaticToken is a TokenSource for one access token that cannot be
 // refreshed; a rejection is reported as KindUnauthorized with
@@ -63,15 +50,9 @@ func (t StaticToken) RefreshAccessToken(context.Context, string) (string, error)
 	return "", health.Wrap(health.KindUnauthorized, ErrTokenRejected, "withings: access token rejected and cannot be refreshed")
 }
 
-// RetryPolicy bounds the retries of temporary failures (HTTP 5xx, timeouts,
-// connection errors, unreadable bodies, statuses 522, 2554 and 2555). The
-// delay before retry n (from 0) is BaseDelay·2ⁿ capped at MaxDelay, of which
-// a random half is dropped ("equal jitter").
-type RetryPolicy struct {
-	MaxAttempts int           // total attempts per request; default 4
-	BaseDelay   time.Duration // default 500 ms
-	MaxDelay    time.Duration // default 8 s
-}
+// RetryPolicy bounds the retries of temporary failures, which for Withings
+// include statuses 522, 2554 and 2555 (see provider.RetryPolicy).
+type RetryPolicy = provider.RetryPolicy
 
 // Config holds the application's Withings credentials and endpoints. Zero
 // fields take the defaults; AuthURL and APIURL point at the emulator in tests.
@@ -120,7 +101,7 @@ func New(cfg Config, hc *http.Client, limiter Limiter) (*Client, error) {
 	return &Client{
 		cfg: cfg, hc: hc, limiter: limiter,
 		apiURL: strings.TrimRight(cfg.APIURL, "/"),
-		jitter: equalJitter,
+		jitter: provider.EqualJitter,
 	}, nil
 }
 
@@ -137,23 +118,10 @@ func setDefaults(cfg *Config) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.Retry.MaxAttempts <= 0 {
-		cfg.Retry.MaxAttempts = 4
-	}
-	if cfg.Retry.BaseDelay <= 0 {
-		cfg.Retry.BaseDelay = 500 * time.Millisecond
-	}
-	if cfg.Retry.MaxDelay <= 0 {
-		cfg.Retry.MaxDelay = 8 * time.Second
-	}
+	cfg.Retry = cfg.Retry.WithDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-}
-
-func equalJitter(d time.Duration) time.Duration {
-	half := d / 2
-	return half + rand.N(d-half+1)
 }
 
 // replyEnvelope is the part of every Withings response the client reads:
@@ -212,18 +180,7 @@ func (c *Client) send(ctx context.Context, op, path string, form url.Values, tok
 }
 
 func (c *Client) backoff(ctx context.Context, retry int) error {
-	d := c.cfg.Retry.MaxDelay
-	if retry < 30 && c.cfg.Retry.BaseDelay<<retry < d {
-		d = c.cfg.Retry.BaseDelay << retry
-	}
-	t := time.NewTimer(c.jitter(d))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return provider.Sleep(ctx, c.jitter(c.cfg.Retry.Delay(retry)))
 }
 
 // attempt is one HTTP exchange under its own deadline.
