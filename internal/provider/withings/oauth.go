@@ -11,10 +11,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ohx-health/ohx/internal/health"
+	"github.com/ohx-health/ohx/internal/provider"
 )
 
 // DefaultScopes are the scopes ohx asks for: profile, measures, activity
@@ -217,17 +217,9 @@ func (c *Client) requestToken(ctx context.Context, what string, form url.Values)
 	return tok, nil
 }
 
-// RefreshingSource is an in-process TokenSource over one user's Token: it
-// refreshes ahead of expiry and on rejection, one refresh at a time, and
-// hands each new pair to save before using it. It serves tests, the
-// emulator demo and single-process tools; workers sharing a database need a
-// source that serialises refreshes in the database instead.
-type RefreshingSource struct {
-	c    *Client
-	save func(context.Context, Token) error
-	mu   sync.Mutex
-	tok  Token
-}
+// RefreshingSource is an in-process TokenSource over one user's Token (see
+// provider.RefreshingSource).
+type RefreshingSource = provider.RefreshingSource[Token]
 
 // refreshLeeway refreshes a token this long before it expires, so that a
 // request does not race the expiry.
@@ -236,53 +228,10 @@ const refreshLeeway = time.Minute
 // NewRefreshingSource returns a RefreshingSource starting from tok; save may
 // be nil.
 func (c *Client) NewRefreshingSource(tok Token, save func(context.Context, Token) error) *RefreshingSource {
-	return &RefreshingSource{c: c, save: save, tok: tok}
-}
-
-// Token returns the current token pair.
-func (s *RefreshingSource) Token() Token {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tok
-}
-
-// AccessToken returns the current access token, refreshed first when it is
-// about to expire.
-func (s *RefreshingSource) AccessToken(ctx context.Context) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tok.Expired(s.c.cfg.Now(), refreshLeeway) {
-		if err := s.refreshLocked(ctx); err != nil {
-			return "", err
-		}
-	}
-	return s.tok.AccessToken, nil
-}
-
-// RefreshAccessToken refreshes unless another caller already replaced the
-// rejected token.
-func (s *RefreshingSource) RefreshAccessToken(ctx context.Context, rejected string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tok.AccessToken != rejected {
-		return s.tok.AccessToken, nil
-	}
-	if err := s.refreshLocked(ctx); err != nil {
-		return "", err
-	}
-	return s.tok.AccessToken, nil
-}
-
-func (s *RefreshingSource) refreshLocked(ctx context.Context) error {
-	tok, err := s.c.Refresh(ctx, s.tok.RefreshToken)
-	if err != nil {
-		return err
-	}
-	if s.save != nil {
-		if err := s.save(ctx, tok); err != nil {
-			return fmt.Errorf("withings oauth2 refresh: saving the new token pair: %w", err)
-		}
-	}
-	s.tok = tok
-	return nil
+	return provider.NewRefreshingSource(provider.TokenOps[Token]{
+		Name:    "withings",
+		Access:  func(t Token) string { return t.AccessToken },
+		Stale:   func(t Token) bool { return t.Expired(c.cfg.Now(), refreshLeeway) },
+		Refresh: func(ctx context.Context, old Token) (Token, error) { return c.Refresh(ctx, old.RefreshToken) },
+	}, tok, save)
 }
