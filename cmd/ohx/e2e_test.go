@@ -556,7 +556,7 @@ func TestE2EWithingsPipeline(t *testing.T) {
 // runs a sync; a new worker rescues the job and everything arrives once.
 func TestE2EWorkerKilledMidJob(t *testing.T) {
 	e := newE2E(t, testenv.SQLiteURL(t))
-	e.vars["OHX_JOB_TIMEOUT"] = "20s" // rescued 40 s after the worker dies, plus the rescuer's period
+	e.vars["OHX_JOB_TIMEOUT"] = "40s" // rescued 80 s after the worker dies, plus the rescuer's period; a backfill chunk against the test FHIR server needs well under 40 s
 	web, logs := serveUntilCancelled(t, e.vars, "--role", "web")
 	defer func() {
 		if code := web(); code != 0 {

@@ -72,7 +72,7 @@ func (s *ServerSink) Identifiers(ctx context.Context, q Query) ([]string, error)
 	if err := checkQuery(q); err != nil {
 		return nil, err
 	}
-	params := url.Values{"subject": {q.Subject}, "identifier": {q.System + "|"}, "_count": {"200"},
+	params := url.Values{"subject": {q.Subject}, "identifier": {q.System + "|"}, "_count": {"1000"},
 		"date": {"ge" + q.From.UTC().Format(time.RFC3339), "le" + q.To.UTC().Format(time.RFC3339)}}
 	next := s.base + "/" + q.Type + "?" + params.Encode()
 	var out []string
